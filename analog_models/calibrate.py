@@ -1,0 +1,126 @@
+"""Measure a device preset's open-loop figures by pulsing it, as on the bench.
+
+Figures (REFERENCE.md targets for CMO/HfOx: about 22 states, symmetry point 61 % from the
+centre toward w_min, noise-to-signal ratio about 0.9):
+
+- states = (w_max - w_min) / |mean step| at the symmetry point, per device, averaged;
+- skew   = (w_sym - centre) / ((w_max - w_min) / 2), per device, averaged (negative: toward
+           w_min); centre = (w_max + w_min) / 2, which is 0 for the nominal bounds;
+- nsr    = std / mean of single-pulse step magnitudes at the symmetry point, pooled over
+           devices, cycles and both polarities.
+
+Nothing is read back from the parameters: each device is swept between its bounds with single
+pulses, straight lines are fitted to (w, dw) for each polarity (soft bounds make the mean step
+linear in w), and bounds, symmetry point and step come from the fitted lines. Single pulses
+are then fired from the measured symmetry point to get the noise.
+
+Run `python -m analog_models.calibrate` for the table of measured vs target figures.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from .device import DeviceArray, DeviceParams
+from .presets import PRESETS, get_preset
+
+TARGETS = {"states": 22.0, "skew": -0.61, "nsr": 0.9}
+TOLERANCES = {"states": 2.0, "skew": 0.04, "nsr": 0.06}
+
+
+def _fit_lines(w: np.ndarray, dw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-device least squares dw = a + b w over the pulse axis (axis 0)."""
+    wm, dm = w.mean(axis=0), dw.mean(axis=0)
+    b = ((w - wm) * (dw - dm)).sum(axis=0) / ((w - wm) ** 2).sum(axis=0)
+    return dm - b * wm, b
+
+
+def _sweep(dev: DeviceArray, w: np.ndarray, n: int, up: bool, rng) -> tuple[np.ndarray, ...]:
+    """n single pulses of one polarity; returns (w before each pulse, step), each [n, devices]."""
+    ones = np.ones(dev.shape, dtype=np.int64)
+    ws, dws = np.empty((n,) + dev.shape), np.empty((n,) + dev.shape)
+    for k in range(n):
+        w_new = dev.apply_pulses(w, ones, up, rng)
+        ws[k], dws[k] = w, w_new - w
+        w = w_new
+    return ws.reshape(n, -1), dws.reshape(n, -1), w
+
+
+def measure_device(preset: str | DeviceParams = "cmo_hfox", n_devices: int = 1000,
+                   seed: int = 0, n_sweeps: int = 4, n_cycles: int = 100) -> dict:
+    """Measure states, skew and NSR of `preset` on `n_devices` fresh devices.
+
+    Returns dict(states, skew, nsr, states_p05, states_p95); the last two give the spread of
+    the per-device number of states.
+    """
+    params = get_preset(preset) if isinstance(preset, str) else preset
+    if not isinstance(params, DeviceParams):
+        raise ValueError(f"preset must be a preset name or DeviceParams, got {preset!r}")
+    if isinstance(n_devices, bool) or not isinstance(n_devices, int) or n_devices < 2:
+        raise ValueError(f"n_devices must be an integer >= 2, got {n_devices!r}")
+    rng = np.random.default_rng(seed)
+    dev = DeviceArray(params, n_devices, 1, rng)
+    # Long enough to cross the whole window several times over at the nominal step sizes.
+    n = int(np.clip(6 * (params.w_max - params.w_min) / min(params.dw_up, params.dw_down), 50, 2000))
+    w = np.zeros(dev.shape)
+    _, _, w = _sweep(dev, w, n, False, rng)  # start at the lower bound
+    up_w, up_dw, down_w, down_dw = [], [], [], []
+    for _ in range(n_sweeps):
+        ws, dws, w = _sweep(dev, w, n, True, rng)
+        up_w.append(ws), up_dw.append(dws)
+        ws, dws, w = _sweep(dev, w, n, False, rng)
+        down_w.append(ws), down_dw.append(dws)
+    a_up, b_up = _fit_lines(np.concatenate(up_w), np.concatenate(up_dw))
+    a_dn, b_dn = _fit_lines(np.concatenate(down_w), np.concatenate(down_dw))
+    w_hi, w_lo = -a_up / b_up, -a_dn / b_dn           # zero-step points: the soft bounds
+    w_sym = -(a_up + a_dn) / (b_up + b_dn)            # up step == -down step
+    step_sym = a_up + b_up * w_sym
+    half = (w_hi - w_lo) / 2.0
+    states = (w_hi - w_lo) / np.abs(step_sym)
+    skew = (w_sym - (w_hi + w_lo) / 2.0) / half
+
+    # Single pulses from the measured symmetry point, both polarities.
+    w0 = w_sym.reshape(dev.shape)
+    ones = np.ones(dev.shape, dtype=np.int64)
+    steps = np.empty((2, n_cycles, n_devices))
+    for k in range(n_cycles):
+        steps[0, k] = (dev.apply_pulses(w0, ones, True, rng) - w0).ravel()
+        steps[1, k] = (w0 - dev.apply_pulses(w0, ones, False, rng)).ravel()
+    nsr = steps.std() / steps.mean()
+    return {"states": float(states.mean()), "skew": float(skew.mean()), "nsr": float(nsr),
+            "states_p05": float(np.percentile(states, 5)),
+            "states_p95": float(np.percentile(states, 95))}
+
+
+def format_table(name: str, m: dict) -> str:
+    """Measured figures of preset `name`, beside the REFERENCE target where there is one."""
+    targets = TARGETS if name == "cmo_hfox" else {}
+    lines = [f"preset {name!r}",
+             f"  {'figure':<8}{'measured':>10}{'target':>10}{'tol':>8}  ok"]
+    for key in ("states", "skew", "nsr"):
+        if key in targets:
+            ok = abs(m[key] - targets[key]) <= TOLERANCES[key]
+            tail = f"{targets[key]:>10.3f}{TOLERANCES[key]:>8.2f}  {'yes' if ok else 'NO'}"
+        else:
+            tail = f"{'-':>10}{'-':>8}  -"
+        lines.append(f"  {key:<8}{m[key]:>10.3f}{tail}")
+    ref = " (reference: 16 to 33 across devices)" if targets else ""
+    lines.append(f"  states, 5th..95th percentile over devices: {m['states_p05']:.1f} .. "
+                 f"{m['states_p95']:.1f}{ref}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", choices=sorted(PRESETS), help="one preset (default: all)")
+    ap.add_argument("--devices", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    names = [args.preset] if args.preset else list(PRESETS)
+    print("\n".join(format_table(n, measure_device(n, args.devices, args.seed)) for n in names))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Amaranth generators for the digital periphery of the ReRAM crossbar tile."""

@@ -1,0 +1,1 @@
+"""cocotb verification components: bus driver, crossbar agent, scoreboard and sequences."""
