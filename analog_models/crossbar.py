@@ -78,6 +78,9 @@ class CrossbarArray:
         self._rng = np.random.Generator(np.random.PCG64(self.seed))
         self.devices = DeviceArray(device, self.rows, self.cols, self._rng)
         self._w = np.zeros((self.rows, self.cols))  # 0 lies inside every device's bounds
+        # Per-device weight of the reference the read is differential against: 0 (g_mid) by
+        # default; `set_reference_to_state` moves it to a measured state (e.g. the symmetry point).
+        self._w_ref = np.zeros((self.rows, self.cols))
         self._g0 = self._z = None
         self._t = 0.0
 
@@ -132,9 +135,38 @@ class CrossbarArray:
         self._require_training("apply_pulses()")
         self._w = self.devices.apply_pulses(self._w, counts, bool(up), self._rng)
 
+    def settle_to_symmetry_point(self, cycles: int) -> None:
+        """Alternate one SET and one RESET pulse on every device `cycles` times.
+
+        Soft-bounds devices converge to the weight where up and down steps balance, their
+        symmetry point; this is how a fast Tiki-Taka array is prepared (Gokmen 2021).
+        """
+        self._require_training("settle_to_symmetry_point()")
+        cycles = _check_pos_int("cycles", cycles, 1, 100000)
+        ones = np.ones((self.rows, self.cols), dtype=np.int64)
+        for _ in range(cycles):
+            self._w = self.devices.apply_pulses(self._w, ones, True, self._rng)
+            self._w = self.devices.apply_pulses(self._w, ones, False, self._rng)
+
+    def set_reference_to_state(self) -> None:
+        """Program the reference devices to the current conductances (with programming noise).
+
+        Reads are then differential against this state ("zero shifting"): after
+        `settle_to_symmetry_point`, a read returns each device's distance from its own symmetry
+        point, so the device's asymmetry no longer biases what is read.
+        """
+        self._require_training("set_reference_to_state()")
+        g = nz.program_conductance(self.device.w_to_g(self._w), self.noise, self._rng)
+        self._w_ref = self.device.g_to_w(g)
+
+    @property
+    def reference(self) -> np.ndarray:
+        """Per-device reference weight the reads are taken against (copy)."""
+        return self._w_ref.copy()
+
     # ----------------------------------------------------------------- read
     def effective_weights(self) -> np.ndarray:
-        """Weights one read sees (draws this read's device noise)."""
+        """Weights one read sees, relative to the reference (draws this read's device noise)."""
         if self.in_inference:
             g = nz.inference_conductance(self._g0, self._z, self._t, self.noise, self._rng)
             w = self.device.g_to_w(g)
@@ -142,7 +174,7 @@ class CrossbarArray:
             w = self._w
         if self.w_noise > 0.0:
             w = w + self.w_noise * self._rng.standard_normal(w.shape)
-        return w
+        return w - self._w_ref
 
     def read(self, x, transposed: bool = False) -> np.ndarray:
         """One analog MVM and ADC conversion; returns int64 codes in [-Q, Q].

@@ -90,20 +90,22 @@ module reram_xbar #(
 
     integer i;
 
+    // Unsized 0 clears whole vectors: a replication 0 of a wide record would exceed
+    // the lint replication limit (8192 bits) on large configurations.
     initial begin
-        width_row   = {ROWS*8{1'b0}};
-        neg_row     = {ROWS{1'b0}};
-        width_col   = {COLS*8{1'b0}};
-        neg_col     = {COLS{1'b0}};
+        width_row   = 0;
+        neg_row     = 0;
+        width_col   = 0;
+        neg_col     = 0;
         window_len  = 8'd0;
-        rec_rows    = {MAX_SLOTS*ROWS{1'b0}};
-        rec_cols    = {MAX_SLOTS*COLS{1'b0}};
-        rec_set     = {MAX_SLOTS{1'b0}};
+        rec_rows    = 0;
+        rec_cols    = 0;
+        rec_set     = 0;
         rec_count   = 8'd0;
-        model_code  = {LANES*ADC_BITS{1'b0}};
+        model_code  = 0;
         model_valid = 1'b0;
         adc_done    = 1'b0;
-        adc_code    = {LANES*ADC_BITS{1'b0}};
+        adc_code    = 0;
         upd_en_q    = 1'b0;
         conv_busy   = 1'b0;
         conv_cnt    = 8'd0;
@@ -113,10 +115,10 @@ module reram_xbar #(
     // ---------------------------------------------------------------- integration window
     always @(posedge clk) begin
         if (int_rst) begin
-            width_row  <= {ROWS*8{1'b0}};
-            neg_row    <= {ROWS{1'b0}};
-            width_col  <= {COLS*8{1'b0}};
-            neg_col    <= {COLS{1'b0}};
+            width_row  <= 0;
+            neg_row    <= 0;
+            width_col  <= 0;
+            neg_col    <= 0;
             window_len <= 8'd0;
         end else if (int_en) begin
             if (window_len != 8'hff) window_len <= window_len + 8'd1;
@@ -146,9 +148,9 @@ module reram_xbar #(
         upd_en_q <= upd_en;
         if (upd_en) begin
             if (upd_first) begin
-                rec_rows <= {MAX_SLOTS*ROWS{1'b0}};
-                rec_cols <= {MAX_SLOTS*COLS{1'b0}};
-                rec_set  <= {MAX_SLOTS{1'b0}};
+                rec_rows <= 0;
+                rec_cols <= 0;
+                rec_set  <= 0;
             end
             if ({24'd0, slot} < SLOT_LIM) begin
                 // Later non-blocking assignments win, so slot 0 survives the clear above.

@@ -19,6 +19,16 @@ from analog_models.crossbar import CrossbarArray
 from analog_models.tile_model import TileModel
 
 
+def analog_call(arrays: dict, method: str, *args, array: str | None = None) -> None:
+    """Device-physics action (program, settle, age) on one array or on both.
+
+    These act behind the macro pins, on the analog model itself, like a probe station would:
+    initial programming, symmetry-point preparation, and time passing for drift.
+    """
+    for name in ([array] if array else sorted(arrays)):
+        getattr(arrays[name], method)(*args)
+
+
 @dataclass(frozen=True)
 class ReadResult:
     out: np.ndarray  # int16-range ADC results, already shifted back by bm_shift
@@ -58,17 +68,8 @@ class ModelTile:
     async def read_h_row(self, row: int) -> np.ndarray:
         return np.asarray(self.model.H[row], dtype=np.int64)
 
-    # Analog side: device physics, not the digital periphery.
-    def program(self, array: str, weights: np.ndarray) -> None:
-        self.arrays[array].program(weights)
-
-    def start_inference(self) -> None:
-        for arr in self.arrays.values():
-            arr.start_inference()
-
-    def set_time(self, t_seconds: float) -> None:
-        for arr in self.arrays.values():
-            arr.set_time(t_seconds)
+    def analog(self, method: str, *args, array: str | None = None) -> None:
+        analog_call(self.arrays, method, *args, array=array)
 
     @staticmethod
     def _as_tuple(result) -> tuple[np.ndarray, int, bool]:
@@ -172,19 +173,12 @@ class LockstepTile:
         await self.rtl.set_seed(value)
         await self.model.set_seed(value)
 
-    def program(self, array: str, weights: np.ndarray) -> None:
-        self.rtl.program(array, weights)
-        self.model.program(array, weights)
-        self.sb.check(f"{self.name}.program[{array}]", self.rtl.arrays[array].weights,
-                      self.model.arrays[array].weights)
-
-    def start_inference(self) -> None:
-        self.rtl.start_inference()
-        self.model.start_inference()
-
-    def set_time(self, t_seconds: float) -> None:
-        self.rtl.set_time(t_seconds)
-        self.model.set_time(t_seconds)
+    def analog(self, method: str, *args, array: str | None = None) -> None:
+        self.rtl.analog(method, *args, array=array)
+        self.model.analog(method, *args, array=array)
+        for name in ([array] if array else sorted(self.rtl.arrays)):
+            self.sb.check(f"{self.name}.{method}[{name}].weights", self.rtl.arrays[name].weights,
+                          self.model.arrays[name].weights)
 
     async def read_h_row(self, row: int) -> np.ndarray:
         got = await self.rtl.read_h_row(row)

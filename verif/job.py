@@ -6,7 +6,7 @@ the simulator reads it back, so both processes run exactly the same job.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from analog_models.config import ConfigError, TileConfig
@@ -30,10 +30,11 @@ class JobConfig:
     algorithm: str = "cttv2"
     device: str = "cmo_hfox"
     lr: float = 0.1                  # network learning rate (SGD on C, and the fp baseline)
-    fast_lr: float = 0.1             # c-TTv2: learning rate of the fast array A (network units)
-    thresh: int = 2                  # c-TTv2: H threshold in ADC codes (THRESH register)
+    fast_lr: float = 1.0             # c-TTv2: learning rate of the fast array A (network units)
+    thresh: int = 3                  # c-TTv2: H threshold in ADC codes (THRESH register)
     transfers_per_sample: int = 1    # c-TTv2: TRANSFER commands per tile after each sample
-    chop_prob: float = 0.01          # c-TTv2: chopper flip probability per transfer
+    chop_prob: float = 0.05          # c-TTv2: chopper flip probability per transfer
+    settle_cycles: int = 60          # c-TTv2: SET/RESET pulse pairs that bring A to its symmetry point
     weight_scale: float = 1.0        # network weight = weight_scale * device weight
     seed: int = 1
     train_limit: int = 0             # use only the first N training samples (0 = all)
@@ -52,6 +53,8 @@ class JobConfig:
         for name in ("lr", "fast_lr"):
             value = getattr(self, name)
             _require(0.0 < value <= 10.0, f"--{name.replace('_', '-')} must be in (0, 10], got {value}")
+        _require(1 <= self.settle_cycles <= 10000,
+                 f"--settle-cycles must be in [1, 10000], got {self.settle_cycles}")
         _require(0.0 <= self.chop_prob <= 1.0, f"--chop-prob must be in [0, 1], got {self.chop_prob}")
         _require(1 <= self.thresh <= (1 << (self.acc_width - 1)) - 1,
                  f"--thresh must be in [1, {(1 << (self.acc_width - 1)) - 1}], got {self.thresh}")
@@ -92,4 +95,4 @@ class JobConfig:
         return cls.from_json(Path(path).read_text())
 
 
-__all__ = ["JobConfig", "ALGORITHMS", "DEFAULT_AGING", "AGING_LABELS", "field"]
+__all__ = ["JobConfig", "ALGORITHMS", "DEFAULT_AGING", "AGING_LABELS"]

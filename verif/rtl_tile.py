@@ -10,7 +10,7 @@ import numpy as np
 from analog_models.config import TileConfig
 
 from . import bus_driver as bus
-from .backends import ReadResult
+from .backends import ReadResult, analog_call
 from .bitpack import lanes_from_words, words_from_lanes
 from .xbar_agent import XbarAgent
 
@@ -94,14 +94,6 @@ class RtlTile:
     def last_record(self, array: str):
         return self.agents[array].last_record
 
-    # Analog side (device physics behind the macro pins).
-    def program(self, array: str, weights: np.ndarray) -> None:
-        self.arrays[array].program(weights)
-
-    def start_inference(self) -> None:
-        for arr in self.arrays.values():
-            arr.start_inference()
-
-    def set_time(self, t_seconds: float) -> None:
-        for arr in self.arrays.values():
-            arr.set_time(t_seconds)
+    def analog(self, method: str, *args, array: str | None = None) -> None:
+        """Device physics behind the macro pins (see backends.analog_call)."""
+        analog_call(self.arrays, method, *args, array=array)

