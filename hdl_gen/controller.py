@@ -5,20 +5,22 @@ and 7 (TRANSFER).
 """
 from __future__ import annotations
 
+import enum
+
 from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from analog_models.config import TileConfig
 
-from .buffers import BufferControlSignature, ReadSel
+from .buffers import BufferControlSignature
 from .bus import Buf, CommandSignature, Err, Op, StatusSignature
 
 __all__ = ["RowSrc", "route_signature", "adc_control_signature", "sched_control_signature",
            "acc_control_signature", "Controller"]
 
 
-class RowSrc:
+class RowSrc(enum.IntEnum):
     """Codes the row DAC is fed with (route.row_src)."""
     ZERO = 0
     XIN = 1
@@ -176,7 +178,7 @@ class Controller(wiring.Component):
                                   | ((word.arg8 == Buf.H) & (word.arg16 < R)))
                             with m.If(ok):
                                 m.d.comb += [bufctl.read.eq(1),
-                                             bufctl.read_id.eq(word.arg8 - Buf.YCOL),
+                                             bufctl.read_id.eq(word.arg8 - Buf.YCOL),  # ReadSel
                                              bufctl.read_row.eq(word.arg16)]
                                 finish()
                             with m.Else():

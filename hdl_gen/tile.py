@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from amaranth.hdl import ClockSignal, Instance, Module, Mux, Signal, signed
-from amaranth.lib import data, wiring
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from analog_models.config import TileConfig
@@ -23,7 +23,8 @@ from .controller import Controller, RowSrc
 from .dac import PulseWidthDac
 from .scheduler import PulseScheduler
 
-__all__ = ["xbar_signature", "ReramXbar", "XbarModel", "AicoreTile", "tile_signature"]
+__all__ = ["xbar_signature", "xbar_parameters", "ReramXbar", "XbarModel", "MacroFactory",
+           "tile_signature", "AicoreTile"]
 
 WIDTH_BITS = 8  # lane width of the macro's width counters
 

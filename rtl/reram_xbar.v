@@ -90,8 +90,8 @@ module reram_xbar #(
 
     integer i;
 
-    // Unsized 0 clears whole vectors: a replication 0 of a wide record would exceed
-    // the lint replication limit (8192 bits) on large configurations.
+    // Whole vectors are cleared with an unsized 0: a replication {N{1'b0}} of a wide record
+    // would exceed the lint replication limit (8192 bits) on large configurations.
     initial begin
         width_row   = 0;
         neg_row     = 0;
@@ -185,7 +185,8 @@ module reram_xbar #(
     wire       conv_pending = adc_start | conv_busy;
     wire [7:0] conv_elapsed = adc_start ? 8'd0 : conv_cnt;
     wire       conv_dir_now = adc_start ? rd_dir : conv_dir;
-    wire       conv_fire    = conv_pending & ({24'd0, conv_elapsed} + 32'd1 >= LATENCY) & model_valid;
+    wire       conv_due     = {24'd0, conv_elapsed} + 32'd1 >= LATENCY;
+    wire       conv_fire    = conv_pending & conv_due & model_valid;
 
     always @(posedge clk) begin
         adc_done <= conv_fire;

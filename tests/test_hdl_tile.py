@@ -413,6 +413,39 @@ def test_every_error_code_and_recovery():
     h.simulate(bench)
 
 
+def test_streams_work_in_the_cycle_after_the_cmd_write():
+    """No STATUS poll between LOAD / READ and the DATA accesses (back-to-back bus cycles)."""
+    cfg = SMALL
+    h = Harness(cfg, seed=10)
+
+    async def bench(ctx, h):
+        xin = [7, -7, 3, -3, 1, -1]
+        await h.write(ctx, Reg.CMD, cmd_word(Op.LOAD, arg8=Buf.XIN))
+        await h.write(ctx, Reg.DATA, 0xFD03F907)
+        await h.write(ctx, Reg.DATA, 0x0000FF01)
+        st = await h.command(ctx, cmd_word(Op.FORWARD))
+        assert st["done"] and not st["error"]
+        want = ref_read(cfg, h.W["xbar_c"], xin, False, True)[0]
+        await h.write(ctx, Reg.CMD, cmd_word(Op.READ, arg8=Buf.YCOL))
+        words = [await h.read(ctx, Reg.DATA) for _ in range(3)]
+        got = [to_signed(w >> (16 * k), 16) for w in words for k in range(2)][:cfg.cols]
+        assert got == want
+        await h.write(ctx, Reg.THRESH, 1000)       # nothing crosses: H[2] = q
+        st = await h.command(ctx, cmd_word(Op.TRANSFER, arg16=2))
+        assert st["done"] and not st["error"]
+        q = ref_read(cfg, h.W["xbar_a"], [cfg.dac_max if i == 2 else 0 for i in range(6)],
+                     False, False)[0]
+        await h.write(ctx, Reg.CMD, cmd_word(Op.READ, arg8=Buf.H, arg16=2))
+        assert [to_signed(await h.read(ctx, Reg.DATA), 32) for _ in range(cfg.cols)] == q
+        # Switching rows takes effect just as fast.
+        await h.write(ctx, Reg.CMD, cmd_word(Op.READ, arg8=Buf.H, arg16=3))
+        assert [await h.read(ctx, Reg.DATA) for _ in range(cfg.cols)] == [0] * cfg.cols
+        st = await h.status(ctx)
+        assert (st["done"], st["error"]) == (1, 0)
+
+    h.simulate(bench)
+
+
 def test_status_register_and_irq():
     cfg = SMALL
     h = Harness(cfg, seed=7)

@@ -24,6 +24,15 @@ async def main_job(dut):
     dut.rst.value = 1
     await ClockCycles(dut.clk, 4)
     dut.rst.value = 0
+    profile_path = os.environ.get("AICORE_PROFILE")
+    if profile_path:  # cProfile of all Python work in the simulator process (developer aid)
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     summary = await run_lockstep(dut, job, out, progress=os.environ.get("AICORE_PROGRESS") == "1")
+    if profile_path:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
     assert summary["mismatches"] == 0, (
         f"{summary['mismatches']} RTL-vs-model mismatches; first: {summary['mismatch_reports'][:3]}")

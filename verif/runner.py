@@ -80,6 +80,9 @@ def run(build_: Build, test_module: str, test_filter: str | None = None,
     runner.build_dir = build_.directory  # reuse without rebuilding
     runner.hdl_toplevel = TOPLEVEL
     env = dict(extra_env or {})
+    # cocotb rewrites asserts of every imported module by default, which makes importing
+    # scikit-learn/scipy inside the simulator take seconds: restrict it to our test modules.
+    env.setdefault("COCOTB_REWRITE_ASSERTION_FILES", "cocotb_*.py")
     env.setdefault("PYTHONPATH", str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     results_dir = Path(results_dir or build_.directory)
     results_xml = runner.test(hdl_toplevel=TOPLEVEL, hdl_toplevel_lang="verilog",
