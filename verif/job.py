@@ -26,7 +26,7 @@ def _require(cond: bool, message: str) -> None:
 class JobConfig:
     dataset: str = "digits"          # "digits" or a CSV path
     hidden: int = 32
-    epochs: int = 3
+    epochs: int = 5
     algorithm: str = "cttv2"
     device: str = "cmo_hfox"
     lr: float = 0.1                  # network learning rate (SGD on C, and the fp baseline)

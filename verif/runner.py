@@ -20,6 +20,7 @@ from .simulator import find_verilator
 REPO = Path(__file__).resolve().parent.parent
 RTL_DIR = REPO / "rtl"
 MACRO = RTL_DIR / "reram_xbar.v"
+PUBLIC_VLT = RTL_DIR / "sim_public.vlt"
 TOPLEVEL = "aicore_mlp"
 
 
@@ -39,10 +40,39 @@ def _digest(paths: list[Path], extra: str) -> str:
     return h.hexdigest()[:16]
 
 
-def build(tiles: list[TileConfig], build_root: Path, waves: bool = False,
-          quiet: bool = True) -> Build:
+def _verilator_commands(sources: list[Path], directory: Path, waves: bool) -> list[list[str]]:
+    """The cocotb runner's Verilator build, minus --public-flat-rw.
+
+    The runner always passes --public-flat-rw, which keeps every signal of the design visible
+    and costs a several-fold slowdown. The testbench only touches the top-level ports and the
+    macro's internals, which rtl/reram_xbar.v marks public itself (verilator public_flat_rd/rw
+    metacomments), so the model can be optimised freely.
+    """
+    import cocotb_tools.config as cfg
+
+    libs = cfg.libs_dir
+    main_cpp = cfg.share_dir / "lib" / "verilator" / "verilator.cpp"
+    verilate = ["verilator", "-cc", "--exe", "-Mdir", str(directory), "--top-module", TOPLEVEL,
+                "--vpi", "--prefix", "Vtop", "-o", TOPLEVEL,
+                "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
+                "--timescale", "1ns/1ps", "-Wno-fatal", "-O3", "--x-assign", "fast",
+                "--x-initial", "fast"]
+    if waves:
+        verilate.append("--trace")
+    verilate += [str(main_cpp)] + [str(s) for s in sources]
+    jobs = str(max(1, min(os.cpu_count() or 1, 4)))
+    compile_ = ["make", "-j", jobs, "-C", str(directory), "-f", "Vtop.mk", f"VM_TRACE={int(waves)}",
+                "OPT_FAST=-O2", "OPT_SLOW=-O1", "OPT_GLOBAL=-O2"]
+    return [verilate, compile_]
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def build(tiles: list[TileConfig], build_root: Path, waves: bool = False) -> Build:
     """Emit Verilog for `tiles` and compile it with the macro; reuse an identical build."""
-    from cocotb_tools.runner import get_runner
+    import subprocess
 
     from hdl_gen.emit import emit_verilog
 
@@ -50,20 +80,25 @@ def build(tiles: list[TileConfig], build_root: Path, waves: bool = False,
     build_root = Path(build_root)
     build_root.mkdir(parents=True, exist_ok=True)
     top_v = build_root / f"{TOPLEVEL}.v"
+    start = time.perf_counter()
     emit_verilog(tiles, top_v, top_name=TOPLEVEL)
-    sources = [top_v, MACRO]
-    key = _digest(sources, json.dumps({"waves": waves, "verilator": sim.version}))
+    sources = [PUBLIC_VLT, top_v, MACRO]
+    key = _digest(sources, json.dumps({"waves": waves, "verilator": sim.version,
+                                       "commands": _verilator_commands([], Path("."), waves)}))
     directory = build_root / f"sim_{key}"
     stamp = directory / "build.ok"
     if stamp.exists() and (directory / TOPLEVEL).exists():
         return Build(directory, 0.0, True, sim.version_text)
-    start = time.perf_counter()
-    runner = get_runner("verilator")
-    # -O3 on the C++ costs build time and gains little on a design this size; -Os is a balance.
-    runner.build(sources=[str(s) for s in sources], hdl_toplevel=TOPLEVEL,
-                 build_dir=str(directory), always=True, waves=waves,
-                 build_args=["-Wno-fatal", "-O2"], timescale=("1ns", "1ps"),
-                 log_file=str(directory / "build.log") if quiet else None)
+    directory.mkdir(parents=True, exist_ok=True)
+    log_path = directory / "build.log"
+    with open(log_path, "w") as log:
+        for cmd in _verilator_commands(sources, directory, waves):
+            log.write("$ " + " ".join(cmd) + "\n")
+            log.flush()
+            result = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+            if result.returncode != 0:
+                raise BuildError(f"RTL build failed ({cmd[0]} exited {result.returncode}); "
+                                 f"see {log_path}")
     seconds = time.perf_counter() - start
     stamp.write_text(f"{seconds:.2f}\n")
     return Build(directory, seconds, False, sim.version_text)
