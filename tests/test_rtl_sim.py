@@ -40,7 +40,7 @@ def rtl_build():
 def test_rtl(rtl_build, name, tmp_path):
     env = {"PYTHONPATH": f"{REPO / 'tests'}:{REPO}", "AICORE_TEST_OUT": str(tmp_path),
            "COCOTB_REWRITE_ASSERTION_FILES": "cocotb_*.py"}
-    tests, failed = runner.run(rtl_build, "cocotb_tile_tests", test_filter=f"^{name}$",
+    tests, failed = runner.run(rtl_build, "cocotb_tile_tests", test_filter=rf"\.{name}$",
                                extra_env=env, results_dir=tmp_path,
                                log_file=tmp_path / "sim.log")
     log = (tmp_path / "sim.log").read_text() if (tmp_path / "sim.log").exists() else ""

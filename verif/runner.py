@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,10 @@ def build(tiles: list[TileConfig], build_root: Path, waves: bool = False) -> Bui
 def run(build_: Build, test_module: str, test_filter: str | None = None,
         extra_env: dict | None = None, waves: bool = False, results_dir: Path | None = None,
         log_file: Path | None = None) -> tuple[int, int]:
-    """Run cocotb tests from `test_module` on a finished build; returns (tests, failures)."""
+    """Run cocotb tests from `test_module` on a finished build; returns (tests, failures).
+
+    A PYTHONPATH in `extra_env` lists extra module directories for the simulator's Python.
+    """
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
@@ -118,12 +122,19 @@ def run(build_: Build, test_module: str, test_filter: str | None = None,
     # cocotb rewrites asserts of every imported module by default, which makes importing
     # scikit-learn/scipy inside the simulator take seconds: restrict it to our test modules.
     env.setdefault("COCOTB_REWRITE_ASSERTION_FILES", "cocotb_*.py")
-    env.setdefault("PYTHONPATH", str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # The runner hands this process's sys.path to the simulator as PYTHONPATH (overriding one
+    # in extra_env), so extra module directories go onto sys.path for the duration of the call.
+    extra_paths = [p for p in env.pop("PYTHONPATH", "").split(os.pathsep) if p] + [str(REPO)]
+    saved_path = list(sys.path)
+    sys.path[:0] = [p for p in extra_paths if p not in sys.path]
     results_dir = Path(results_dir or build_.directory)
-    results_xml = runner.test(hdl_toplevel=TOPLEVEL, hdl_toplevel_lang="verilog",
-                              test_module=test_module,
-                              test_filter=test_filter, extra_env=env, waves=waves,
-                              build_dir=str(build_.directory), test_dir=str(results_dir),
-                              results_xml=str(results_dir / "results.xml"),
-                              log_file=str(log_file) if log_file else None)
+    try:
+        results_xml = runner.test(hdl_toplevel=TOPLEVEL, hdl_toplevel_lang="verilog",
+                                  test_module=test_module, test_filter=test_filter,
+                                  extra_env=env, waves=waves, build_dir=str(build_.directory),
+                                  test_dir=str(results_dir),
+                                  results_xml=str(results_dir / "results.xml"),
+                                  log_file=str(log_file) if log_file else None)
+    finally:
+        sys.path[:] = saved_path
     return get_results(Path(results_xml))
