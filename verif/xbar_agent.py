@@ -36,8 +36,13 @@ class XbarAgent:
         self.last_inputs = None
 
     def start(self, start_soon) -> None:
-        start_soon(self._serve_reads())
-        start_soon(self._serve_updates())
+        self._tasks = [start_soon(self._serve_reads()), start_soon(self._serve_updates())]
+
+    def stop(self) -> None:
+        """Detach from the macro (another agent may bind to it afterwards)."""
+        for task in getattr(self, "_tasks", []):
+            task.cancel()
+        self._tasks = []
 
     async def _serve_reads(self) -> None:
         m, cfg = self.macro, self.cfg
@@ -52,7 +57,7 @@ class XbarAgent:
                 width = unpack_lanes(m.width_row.value.to_unsigned(), cfg.rows, WIDTH_BITS, False)
                 neg = int_to_bits(m.neg_row.value.to_unsigned(), cfg.rows).astype(bool)
             # Charge on each line is pulse width over window: the pulse-width DAC's output.
-            x = np.where(neg, -1.0, 1.0) * (width / window if window else 0.0 * width)
+            x = np.where(neg, -1.0, 1.0) * width / max(window, 1)
             self.last_inputs = x
             codes = np.zeros(cfg.sense_lanes, dtype=np.int64)
             sensed = self.array.read(x, transposed)

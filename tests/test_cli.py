@@ -1,0 +1,78 @@
+"""The `aicore` command line: bad input gives status 2 and one line; the model backend runs end
+to end on digits and on a user's CSV and writes results.json and the plots."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from verif.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args):
+    proc = subprocess.run([sys.executable, "-m", "verif.cli", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["train", "--bogus"], "unrecognized arguments: --bogus"),
+    (["train", "--epochs", "0"], "--epochs must be in [1, 1000]"),
+    (["train", "--epochs", "two"], "invalid int value"),
+    (["train", "--algorithm", "adam"], "invalid choice: 'adam'"),
+    (["train", "--chop-prob", "1.5"], "--chop-prob must be in [0, 1]"),
+    (["train", "--thresh", "0"], "--thresh must be in"),
+    (["train", "--device", "pcm"], "unknown device preset 'pcm'"),
+    (["train", "--dataset", "/nonexistent/data.csv"], "no such file"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_bad_input_exits_2_with_one_line(args, needle):
+    code, out, err = run_cli(*args)
+    assert code == 2
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+
+
+def test_bad_csv_contents_are_named(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,label\n" + "\n".join(f"{i},x,{i % 2}" for i in range(20)))
+    code, _, err = run_cli("train", "--dataset", str(bad), "--backend", "model")
+    assert code == 2 and "row 1 is not all numbers" in err and str(bad) in err
+
+
+def test_model_backend_runs_on_a_user_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 6))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int) + 2 * (x[:, 2] > 0.5)
+    csv = tmp_path / "blobs.csv"
+    csv.write_text("f1,f2,f3,f4,f5,f6,label\n" +
+                   "\n".join(",".join(f"{v:.4f}" for v in row) + f",{c}" for row, c in zip(x, y)))
+    out = tmp_path / "out"
+    assert main(["train", "--dataset", str(csv), "--backend", "model", "--epochs", "2",
+                 "--hidden", "8", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["config"]["tiles"][0]["rows"] == 7 and results["config"]["tiles"][1]["cols"] == 4
+    assert results["rtl_accuracy"] is None and 0.0 <= results["model_accuracy"] <= 1.0
+    for png in ("training_curve.png", "accuracy_vs_time.png", "conductance_histograms.png"):
+        assert (out / png).stat().st_size > 1000
+
+
+def test_model_backend_on_digits_writes_the_documented_results(tmp_path):
+    out = tmp_path / "digits"
+    assert main(["train", "--backend", "model", "--epochs", "1", "--train-limit", "200",
+                 "--test-limit", "60", "--out", str(out)]) == 0
+    r = json.loads((out / "results.json").read_text())
+    for key in ("fp_accuracy", "model_accuracy", "rtl_accuracy", "mismatches", "inference",
+                "config"):
+        assert key in r
+    assert [p["t_seconds"] for p in r["inference"]] == [1.0, 3600.0, 86400.0, 31557600.0,
+                                                        315576000.0]
+    assert r["config"]["job"]["algorithm"] == "cttv2"
+    assert r["config"]["dataset"] == {"name": "digits", "train": 1437, "test": 360,
+                                      "features": 64, "classes": 10}
