@@ -1,0 +1,39 @@
+"""The main job end to end, as `make demo` runs it (slow: about 2 minutes; `make test-slow`)."""
+import json
+
+import pytest
+
+from verif.cli import main
+from verif.simulator import SimulatorNotFound, find_verilator
+
+try:
+    find_verilator()
+    HAVE_VERILATOR = True
+except SimulatorNotFound:
+    HAVE_VERILATOR = False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_VERILATOR, reason="no Verilator >= 5.036 found")
+def test_default_demo_trains_through_the_rtl(tmp_path):
+    out = tmp_path / "demo"
+    assert main(["train", "--out", str(out)]) == 0
+    r = json.loads((out / "results.json").read_text())
+    assert r["mismatches"] == 0 and r["compared"] > 1_000_000
+    assert r["rtl_accuracy"] >= 0.80, r["rtl_accuracy"]
+    assert r["rtl_accuracy"] == r["model_accuracy"]
+    assert [p["label"] for p in r["inference"]] == ["1 s", "1 h", "1 day", "1 year", "10 years"]
+    assert all(p["rtl_accuracy"] >= 0.7 for p in r["inference"])
+    assert (out / "dump.vcd").exists() is False
+
+
+@pytest.mark.slow
+def test_sgd_and_cttv2_on_the_model_backend(tmp_path):
+    """c-TTv2 must beat plain SGD on this asymmetric device (the reason it is the default)."""
+    acc = {}
+    for algorithm in ("sgd", "cttv2"):
+        out = tmp_path / algorithm
+        assert main(["train", "--backend", "model", "--algorithm", algorithm, "--out",
+                     str(out)]) == 0
+        acc[algorithm] = json.loads((out / "results.json").read_text())["model_accuracy"]
+    assert acc["cttv2"] >= 0.8 and acc["cttv2"] > acc["sgd"] + 0.2, acc
