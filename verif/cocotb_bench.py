@@ -18,12 +18,9 @@ from cocotb.triggers import ClockCycles
 from cocotb.utils import get_sim_time
 
 from .backends import LockstepTile, ModelTile, Scoreboard
-from .bus_driver import NativeBusDriver
 from .job import JobConfig
-from .rtl_tile import RtlTile
 from .sequences import AnalogMlp, build_arrays
-from .system import _setup, device_dw_min
-from .xbar_agent import XbarAgent
+from .system import bind_rtl_tiles, device_dw_min, setup_job
 
 PERIOD_NS = 10.0
 
@@ -53,22 +50,15 @@ class TimedTile:
 
 
 async def _train(dut, job: JobConfig, lockstep: bool, samples: int) -> dict:
-    data, tile_cfgs, device, periphery = _setup(job)
+    data, tile_cfgs, device, periphery = setup_job(job)
     rtl_arrays = build_arrays(job, tile_cfgs, device, periphery)
     model_arrays = build_arrays(job, tile_cfgs, device, periphery)
     sb = Scoreboard()
     counts, cycles = defaultdict(int), defaultdict(float)
-    tiles, bls, agents_all = [], [], []
-    for n, cfg in enumerate(tile_cfgs):
-        hier = getattr(dut, f"tile{n}")
-        agents = {k: XbarAgent(getattr(hier, f"xbar_{k.lower()}"), rtl_arrays[n][k], cfg, k)
-                  for k in "AC"}
-        for agent in agents.values():
-            agent.start(cocotb.start_soon)
-            agents_all.append(agent)
-        driver = NativeBusDriver(dut, f"t{n}_")
-        driver.idle()
-        tile = RtlTile(cfg, driver, agents["A"], agents["C"])
+    bls = []
+    rtl_tiles = bind_rtl_tiles(dut, tile_cfgs, rtl_arrays)
+    tiles = []
+    for n, (cfg, tile) in enumerate(zip(tile_cfgs, rtl_tiles)):
         if lockstep:
             tile = LockstepTile(tile, ModelTile(cfg, *model_arrays[n].values()), sb, f"tile{n}")
         tiles.append(TimedTile(tile, counts, cycles, f"tile{n}"))
@@ -87,8 +77,9 @@ async def _train(dut, job: JobConfig, lockstep: bool, samples: int) -> dict:
     await net.train_epoch(x, y)
     wall = time.perf_counter() - wall
     sim_cycles = (get_sim_time("ns") - sim0) / PERIOD_NS
-    for agent in agents_all:
-        agent.stop()
+    for tile in rtl_tiles:
+        for agent in tile.agents.values():
+            agent.stop()
     mean_bl = {name: sum(b for n, b in bls if n == name) / max(1, sum(n == name for n, _ in bls))
                for name in (t.name for t in tiles)}
     return {

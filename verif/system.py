@@ -57,7 +57,7 @@ def _progress_factory(job: JobConfig, label: str, enabled: bool):
     return lambda epoch, total: _Progress(epoch, job.epochs, total, label)
 
 
-def _setup(job: JobConfig):
+def setup_job(job: JobConfig):
     data = load_dataset(job)
     tile_cfgs = job.tile_configs(data.features, data.classes)
     device = get_preset(job.device)
@@ -79,47 +79,56 @@ def _summary(job, tiles, history, seconds: float, sb: Scoreboard | None, extra: 
     }
 
 
-def _save_conductances(path: Path, tiles, key: str, store: dict) -> None:
+def _save_conductances(tiles, key: str, store: dict) -> None:
     for n, tile in enumerate(tiles):
         for name, arr in tile.arrays.items():
             store[f"{key}_tile{n}_{name}"] = arr.conductances()
 
 
-async def run_lockstep(dut, job: JobConfig, out: Path, progress: bool) -> dict:
+def bind_rtl_tiles(dut, tile_cfgs, arrays) -> list:
+    """One RtlTile per tile of the simulated top: bus driver on `t<n>_*`, and an agent binding
+    arrays[n]["A"/"C"] to the macros `tile<n>.xbar_a/xbar_c` (agents started)."""
     import cocotb
-    from cocotb.utils import get_sim_time
 
     from .bus_driver import NativeBusDriver
     from .rtl_tile import RtlTile
     from .xbar_agent import XbarAgent
 
-    data, tile_cfgs, device, periphery = _setup(job)
-    rtl_arrays = build_arrays(job, tile_cfgs, device, periphery)
-    model_arrays = build_arrays(job, tile_cfgs, device, periphery)
-    sb = Scoreboard(log=dut._log)
-    tiles, drivers = [], []
+    tiles = []
     for n, cfg in enumerate(tile_cfgs):
         hier = getattr(dut, f"tile{n}")
-        agents = {name: XbarAgent(getattr(hier, f"xbar_{name.lower()}"), rtl_arrays[n][name],
-                                  cfg, f"tile{n}.{name}") for name in ("A", "C")}
+        agents = {name: XbarAgent(getattr(hier, f"xbar_{name.lower()}"), arrays[n][name], cfg,
+                                  f"tile{n}.{name}") for name in ("A", "C")}
         for agent in agents.values():
             agent.start(cocotb.start_soon)
         driver = NativeBusDriver(dut, f"t{n}_")
         driver.idle()
-        drivers.append(driver)
-        rtl = RtlTile(cfg, driver, agents["A"], agents["C"])
+        tiles.append(RtlTile(cfg, driver, agents["A"], agents["C"]))
+    return tiles
+
+
+async def run_lockstep(dut, job: JobConfig, out: Path, progress: bool) -> dict:
+    from cocotb.utils import get_sim_time
+
+    data, tile_cfgs, device, periphery = setup_job(job)
+    sb = Scoreboard(log=dut._log)
+    rtl_tiles = bind_rtl_tiles(dut, tile_cfgs, build_arrays(job, tile_cfgs, device, periphery))
+    model_arrays = build_arrays(job, tile_cfgs, device, periphery)
+    tiles = []
+    for n, (cfg, rtl) in enumerate(zip(tile_cfgs, rtl_tiles)):
         await rtl.check_info()
         model = ModelTile(cfg, model_arrays[n]["A"], model_arrays[n]["C"])
         tiles.append(LockstepTile(rtl, model, sb, f"tile{n}"))
+    drivers = [rtl.bus for rtl in rtl_tiles]
 
     conductances: dict = {}
     start, sim_start = time.perf_counter(), get_sim_time("ns")
     _, history = await run_job(tiles, job, data, device_dw_min(device), periphery.out_bound,
                                _progress_factory(job, "RTL", progress),
                                log=lambda msg: dut._log.info(msg),
-                               on_trained=lambda: _save_conductances(out, tiles, "trained",
+                               on_trained=lambda: _save_conductances(tiles, "trained",
                                                                      conductances))
-    _save_conductances(out, tiles, "aged", conductances)
+    _save_conductances(tiles, "aged", conductances)
     seconds = time.perf_counter() - start
     cycles = (get_sim_time("ns") - sim_start) / 10.0
     stats = {}
@@ -139,7 +148,7 @@ async def run_lockstep(dut, job: JobConfig, out: Path, progress: bool) -> dict:
 
 
 def run_model(job: JobConfig, out: Path, progress: bool) -> dict:
-    data, tile_cfgs, device, periphery = _setup(job)
+    data, tile_cfgs, device, periphery = setup_job(job)
     arrays = build_arrays(job, tile_cfgs, device, periphery)
     tiles = [ModelTile(cfg, arrays[n]["A"], arrays[n]["C"]) for n, cfg in enumerate(tile_cfgs)]
     conductances: dict = {}
@@ -147,8 +156,8 @@ def run_model(job: JobConfig, out: Path, progress: bool) -> dict:
     _, history = asyncio.run(run_job(
         tiles, job, data, device_dw_min(device), periphery.out_bound,
         _progress_factory(job, "model", progress), log=lambda msg: None,
-        on_trained=lambda: _save_conductances(out, tiles, "trained", conductances)))
-    _save_conductances(out, tiles, "aged", conductances)
+        on_trained=lambda: _save_conductances(tiles, "trained", conductances)))
+    _save_conductances(tiles, "aged", conductances)
     summary = _summary(job, tiles, history, time.perf_counter() - start, None,
                        {"backend": "model"})
     np.savez_compressed(out / "conductances.npz", **conductances)
