@@ -55,6 +55,8 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
 def load_csv(path: str | Path, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     """Numeric CSV, one sample per row, label in the last column; an optional header row."""
     path = Path(path)
+    if path.is_dir():
+        raise DatasetError(f"--dataset {path}: is a directory, expected a CSV file")
     if not path.is_file():
         raise DatasetError(f"--dataset {path}: no such file")
     try:
@@ -63,8 +65,6 @@ def load_csv(path: str | Path, test_fraction: float = 0.2, seed: int = 0) -> Dat
         raise DatasetError(f"--dataset {path}: cannot read as text ({err})") from None
     if rows and not _is_numeric_row(rows[0]):
         rows = rows[1:]  # header
-    if len(rows) < 10:
-        raise DatasetError(f"--dataset {path}: needs at least 10 numeric rows, found {len(rows)}")
     table = []
     for number, line in enumerate(rows, start=1):
         fields = line.split(",")
@@ -73,6 +73,8 @@ def load_csv(path: str | Path, test_fraction: float = 0.2, seed: int = 0) -> Dat
         except ValueError:
             raise DatasetError(f"--dataset {path}: row {number} is not all numbers: {line[:60]!r}"
                                ) from None
+    if len(table) < 10:
+        raise DatasetError(f"--dataset {path}: needs at least 10 numeric rows, found {len(table)}")
     widths = {len(r) for r in table}
     if len(widths) != 1:
         raise DatasetError(f"--dataset {path}: rows have different numbers of columns {sorted(widths)}")

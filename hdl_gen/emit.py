@@ -48,6 +48,23 @@ def _header(tiles: list[TileConfig], top_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+_ESCAPED_MODULE = re.compile(r"^module \\(\S+) ", re.MULTILINE)
+
+
+def _plain_module_names(text: str) -> str:
+    """Rename Amaranth's escaped submodule names (`\\aicore_tile_65x32.acc `) to plain
+    identifiers (`aicore_tile_65x32__acc`): some FPGA and EDA tools mishandle escaped module
+    identifiers. Instance names were plain already."""
+    taken = set(re.findall(r"^module (\w+)", text, re.MULTILINE))
+    for escaped in dict.fromkeys(_ESCAPED_MODULE.findall(text)):
+        plain = re.sub(r"[^A-Za-z0-9_]", "_", escaped.replace(".", "__"))
+        while plain in taken:
+            plain += "_"
+        taken.add(plain)
+        text = text.replace(f"\\{escaped} ", f"{plain} ")
+    return text
+
+
 def generate_verilog(tiles: list[TileConfig], top_name: str = DEFAULT_TOP) -> str:
     """Verilog text of the system `top_name` and of one tile module per distinct config."""
     tiles = check_tiles(tiles)
@@ -65,7 +82,7 @@ def generate_verilog(tiles: list[TileConfig], top_name: str = DEFAULT_TOP) -> st
 
     parts = [_header(tiles, top_name), convert(AicoreSystem(tiles), top_name)]
     parts += [convert(AicoreTile(cfg), cfg.module_name) for cfg in distinct]
-    return "".join(parts)
+    return _plain_module_names("".join(parts))
 
 
 def emit_verilog(tiles: list[TileConfig], path, top_name: str = DEFAULT_TOP) -> str:

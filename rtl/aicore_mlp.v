@@ -1223,7 +1223,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
   assign \$154  = route__read_a ? \adc_code$165  : 585'h000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000;
   assign \$155  = route__read_c ? \adc_code$166  : 585'h000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000;
   assign adc_code = \$154  | \$155 ;
-  \aicore_tile_65x32.acc  acc (
+  aicore_tile_65x32__acc  acc (
     .clear(clear),
     .clk(clk),
     .codes(\codes$109 ),
@@ -1239,7 +1239,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .upd_en(\upd_en$158 ),
     .upd_set(\upd_set$160 )
   );
-  \aicore_tile_65x32.adc  adc (
+  aicore_tile_65x32__adc  adc (
     .adc_code(adc_code),
     .adc_done(adc_done),
     .adc_start(\adc_start$139 ),
@@ -1258,7 +1258,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .start(start),
     .timeout(adc__timeout)
   );
-  \aicore_tile_65x32.buffers  buffers (
+  aicore_tile_65x32__buffers  buffers (
     .clk(clk),
     .codes(codes),
     .ctl__load(ctl__load),
@@ -1282,7 +1282,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .xin(xin),
     .ycol(\codes$109 )
   );
-  \aicore_tile_65x32.bus  bus (
+  aicore_tile_65x32__bus  bus (
     .bus_addr(bus_addr),
     .bus_rdata(bus_rdata),
     .bus_re(bus_re),
@@ -1307,7 +1307,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .stream__we(stream__we),
     .thresh(thresh)
   );
-  \aicore_tile_65x32.ctrl  ctrl (
+  aicore_tile_65x32__ctrl  ctrl (
     .acc__clear(clear),
     .acc__done(acc__done),
     .acc__start(\start$103 ),
@@ -1349,7 +1349,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .status__saturated(status__saturated),
     .thresh(thresh)
   );
-  \aicore_tile_65x32.dac_col  dac_col (
+  aicore_tile_65x32__dac_col  dac_col (
     .clk(clk),
     .codes(\codes$81 ),
     .go(go),
@@ -1358,7 +1358,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .rst(rst),
     .shift(shift)
   );
-  \aicore_tile_65x32.dac_row  dac_row (
+  aicore_tile_65x32__dac_row  dac_row (
     .clk(clk),
     .codes(\codes$75 ),
     .go(go),
@@ -1367,7 +1367,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .rst(rst),
     .shift(shift)
   );
-  \aicore_tile_65x32.sched  sched (
+  aicore_tile_65x32__sched  sched (
     .\bl$8 (bl),
     .clk(clk),
     .col_prob(col_prob),
@@ -2245,7 +2245,7 @@ module aicore_tile_65x32(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
   assign \$150  = \$149 ;
 endmodule
 
-module \aicore_tile_65x32.acc (rst, rd_row, rd_data, threshold, codes, start, clear, row, done, upd_en, upd_set, row_pulse, col_pulse, clk);
+module aicore_tile_65x32__acc (rst, rd_row, rd_data, threshold, codes, start, clear, row, done, upd_en, upd_set, row_pulse, col_pulse, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$196  = 0;
   wire \$1 ;
   wire [16:0] \$10 ;
@@ -4987,7 +4987,7 @@ module \aicore_tile_65x32.acc (rst, rd_row, rd_data, threshold, codes, start, cl
   assign \$1  = 1'h1;
 endmodule
 
-module \aicore_tile_65x32.adc (rst, adc_done, adc_code, bm_enable, start, sense_count, codes, done, timeout, shift, int_rst, dac_go, int_en, adc_start, bm_shift, saturated, clk);
+module aicore_tile_65x32__adc (rst, adc_done, adc_code, bm_enable, start, sense_count, codes, done, timeout, shift, int_rst, dac_go, int_en, adc_start, bm_shift, saturated, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$197  = 0;
   wire \$1 ;
   wire \$10 ;
@@ -8296,7 +8296,7 @@ module \aicore_tile_65x32.adc (rst, adc_done, adc_code, bm_enable, start, sense_
   assign lane_sat[0] = \$5 ;
 endmodule
 
-module \aicore_tile_65x32.buffers (clk, rst, stream__we, stream__re, h_rd_row, stream__overrun, h_rd_data, xin, din, px, pd, ycol, stream__rdata, ctl__load, ctl__load_id, ctl__read, ctl__read_id, ctl__read_row, ctl__yrow_we, ctl__ycol_we, codes
+module aicore_tile_65x32__buffers (clk, rst, stream__we, stream__re, h_rd_row, stream__overrun, h_rd_data, xin, din, px, pd, ycol, stream__rdata, ctl__load, ctl__load_id, ctl__read, ctl__read_id, ctl__read_row, ctl__yrow_we, ctl__ycol_we, codes
 , stream__wdata);
   reg \$auto$verilog_backend.cc:2355:dump_module$198  = 0;
   wire [4:0] \$1 ;
@@ -10162,7 +10162,7 @@ module \aicore_tile_65x32.buffers (clk, rst, stream__we, stream__re, h_rd_row, s
   assign \h_rd_data[31]  = h_rd_data[511:496];
 endmodule
 
-module \aicore_tile_65x32.bus (cmd__word, bus_we, bus_re, clk, rst, cmd__valid, stream__we, stream__re, irq, stream__overrun, status__busy, thresh, seed, reseed, bus_rdata, stream__rdata, status__error, status__code, status__done, status__read_done, status__bm_shift
+module aicore_tile_65x32__bus (cmd__word, bus_we, bus_re, clk, rst, cmd__valid, stream__we, stream__re, irq, stream__overrun, status__busy, thresh, seed, reseed, bus_rdata, stream__rdata, status__error, status__code, status__done, status__read_done, status__bm_shift
 , status__saturated, bus_addr);
   reg \$auto$verilog_backend.cc:2355:dump_module$199  = 0;
   wire \$1 ;
@@ -10430,7 +10430,7 @@ module \aicore_tile_65x32.bus (cmd__word, bus_we, bus_re, clk, rst, cmd__valid, 
   assign { status_word[31:13], status_word[3] } = 20'h00000;
 endmodule
 
-module \aicore_tile_65x32.ctrl (clk, rst, cmd__valid, status__busy, route__read_a, route__read_c, route__sched_a, route__sched_c, route__acc_c, route__rd_dir, route__col_din, adc__bm_enable, thresh, status__error, status__code, status__done, bufctl__load, bufctl__load_id, bufctl__read, bufctl__read_id, bufctl__read_row
+module aicore_tile_65x32__ctrl (clk, rst, cmd__valid, status__busy, route__read_a, route__read_c, route__sched_a, route__sched_c, route__acc_c, route__rd_dir, route__col_din, adc__bm_enable, thresh, status__error, status__code, status__done, bufctl__load, bufctl__load_id, bufctl__read, bufctl__read_id, bufctl__read_row
 , adc__start, status__read_done, bufctl__yrow_we, bufctl__ycol_we, acc__start, sched__start, acc__clear, adc__sense_count, route__row_src, sched__bl, route__onehot_row, route__onehot_neg, adc__done, adc__timeout, status__bm_shift, status__saturated, sched__done, acc__done, cmd__word);
   reg \$auto$verilog_backend.cc:2355:dump_module$200  = 0;
   wire \$1 ;
@@ -11270,7 +11270,7 @@ module \aicore_tile_65x32.ctrl (clk, rst, cmd__valid, status__busy, route__read_
   assign \cmd__word.arg16  = cmd__word[31:16];
 endmodule
 
-module \aicore_tile_65x32.dac_col (rst, codes, neg, pulse, shift, go, clk);
+module aicore_tile_65x32__dac_col (rst, codes, neg, pulse, shift, go, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$201  = 0;
   wire \$1 ;
   wire [8:0] \$10 ;
@@ -12892,7 +12892,7 @@ module \aicore_tile_65x32.dac_col (rst, codes, neg, pulse, shift, go, clk);
   assign \codes[31]  = codes[255:248];
 endmodule
 
-module \aicore_tile_65x32.dac_row (rst, codes, neg, pulse, shift, go, clk);
+module aicore_tile_65x32__dac_row (rst, codes, neg, pulse, shift, go, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$202  = 0;
   wire \$1 ;
   wire [8:0] \$10 ;
@@ -16098,7 +16098,7 @@ module \aicore_tile_65x32.dac_row (rst, codes, neg, pulse, shift, go, clk);
   assign \codes[64]  = codes[519:512];
 endmodule
 
-module \aicore_tile_65x32.sched (rst, seed, reseed, row_prob, col_prob, start, \bl$8 , done, upd_en, upd_set, row_pulse, col_pulse, clk);
+module aicore_tile_65x32__sched (rst, seed, reseed, row_prob, col_prob, start, \bl$8 , done, upd_en, upd_set, row_pulse, col_pulse, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$203  = 0;
   wire \$1 ;
   wire \$10 ;
@@ -25695,7 +25695,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
   assign \$6  = route__onehot_row == 2'h2;
   assign \$7  = \$6  ? level : 8'h00;
   assign \$8  = route__onehot_row == 2'h3;
-  \aicore_tile_33x10.acc  acc (
+  aicore_tile_33x10__acc  acc (
     .clear(clear),
     .clk(clk),
     .codes(\codes$109 ),
@@ -25711,7 +25711,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .upd_en(\upd_en$158 ),
     .upd_set(\upd_set$160 )
   );
-  \aicore_tile_33x10.adc  adc (
+  aicore_tile_33x10__adc  adc (
     .adc_code(adc_code),
     .adc_done(adc_done),
     .adc_start(\adc_start$139 ),
@@ -25730,7 +25730,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .start(start),
     .timeout(adc__timeout)
   );
-  \aicore_tile_33x10.buffers  buffers (
+  aicore_tile_33x10__buffers  buffers (
     .clk(clk),
     .codes(codes),
     .ctl__load(ctl__load),
@@ -25754,7 +25754,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .xin(xin),
     .ycol(\codes$109 )
   );
-  \aicore_tile_33x10.bus  bus (
+  aicore_tile_33x10__bus  bus (
     .bus_addr(bus_addr),
     .bus_rdata(bus_rdata),
     .bus_re(bus_re),
@@ -25779,7 +25779,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .stream__we(stream__we),
     .thresh(thresh)
   );
-  \aicore_tile_33x10.ctrl  ctrl (
+  aicore_tile_33x10__ctrl  ctrl (
     .acc__clear(clear),
     .acc__done(acc__done),
     .acc__start(\start$103 ),
@@ -25821,7 +25821,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .status__saturated(status__saturated),
     .thresh(thresh)
   );
-  \aicore_tile_33x10.dac_col  dac_col (
+  aicore_tile_33x10__dac_col  dac_col (
     .clk(clk),
     .codes(\codes$81 ),
     .go(go),
@@ -25830,7 +25830,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .rst(rst),
     .shift(shift)
   );
-  \aicore_tile_33x10.dac_row  dac_row (
+  aicore_tile_33x10__dac_row  dac_row (
     .clk(clk),
     .codes(\codes$75 ),
     .go(go),
@@ -25839,7 +25839,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
     .rst(rst),
     .shift(shift)
   );
-  \aicore_tile_33x10.sched  sched (
+  aicore_tile_33x10__sched  sched (
     .\bl$8 (bl),
     .clk(clk),
     .col_prob(col_prob),
@@ -26317,7 +26317,7 @@ module aicore_tile_33x10(bus_wdata, bus_we, bus_re, clk, rst, bus_rdata, irq, bu
   assign \$86  = \$85 ;
 endmodule
 
-module \aicore_tile_33x10.acc (rst, rd_row, rd_data, threshold, codes, start, clear, row, done, upd_en, upd_set, row_pulse, col_pulse, clk);
+module aicore_tile_33x10__acc (rst, rd_row, rd_data, threshold, codes, start, clear, row, done, upd_en, upd_set, row_pulse, col_pulse, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$88  = 0;
   wire \$1 ;
   wire [16:0] \$10 ;
@@ -27487,7 +27487,7 @@ module \aicore_tile_33x10.acc (rst, rd_row, rd_data, threshold, codes, start, cl
   assign \$1  = 1'h1;
 endmodule
 
-module \aicore_tile_33x10.adc (rst, adc_done, adc_code, bm_enable, start, sense_count, codes, done, timeout, shift, int_rst, dac_go, int_en, adc_start, bm_shift, saturated, clk);
+module aicore_tile_33x10__adc (rst, adc_done, adc_code, bm_enable, start, sense_count, codes, done, timeout, shift, int_rst, dac_go, int_en, adc_start, bm_shift, saturated, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$89  = 0;
   wire \$1 ;
   wire \$10 ;
@@ -29388,7 +29388,7 @@ module \aicore_tile_33x10.adc (rst, adc_done, adc_code, bm_enable, start, sense_
   assign lane_sat[0] = \$5 ;
 endmodule
 
-module \aicore_tile_33x10.buffers (clk, rst, stream__we, stream__re, h_rd_row, stream__overrun, h_rd_data, xin, din, px, pd, ycol, stream__rdata, ctl__load, ctl__load_id, ctl__read, ctl__read_id, ctl__read_row, ctl__yrow_we, ctl__ycol_we, codes
+module aicore_tile_33x10__buffers (clk, rst, stream__we, stream__re, h_rd_row, stream__overrun, h_rd_data, xin, din, px, pd, ycol, stream__rdata, ctl__load, ctl__load_id, ctl__read, ctl__read_id, ctl__read_row, ctl__yrow_we, ctl__ycol_we, codes
 , stream__wdata);
   reg \$auto$verilog_backend.cc:2355:dump_module$90  = 0;
   wire [3:0] \$1 ;
@@ -30403,7 +30403,7 @@ module \aicore_tile_33x10.buffers (clk, rst, stream__we, stream__re, h_rd_row, s
   assign \h_rd_data[9]  = h_rd_data[159:144];
 endmodule
 
-module \aicore_tile_33x10.bus (cmd__word, bus_we, bus_re, clk, rst, cmd__valid, stream__we, stream__re, irq, stream__overrun, status__busy, thresh, seed, reseed, bus_rdata, stream__rdata, status__error, status__code, status__done, status__read_done, status__bm_shift
+module aicore_tile_33x10__bus (cmd__word, bus_we, bus_re, clk, rst, cmd__valid, stream__we, stream__re, irq, stream__overrun, status__busy, thresh, seed, reseed, bus_rdata, stream__rdata, status__error, status__code, status__done, status__read_done, status__bm_shift
 , status__saturated, bus_addr);
   reg \$auto$verilog_backend.cc:2355:dump_module$91  = 0;
   wire \$1 ;
@@ -30671,7 +30671,7 @@ module \aicore_tile_33x10.bus (cmd__word, bus_we, bus_re, clk, rst, cmd__valid, 
   assign { status_word[31:13], status_word[3] } = 20'h00000;
 endmodule
 
-module \aicore_tile_33x10.ctrl (clk, rst, cmd__valid, status__busy, route__read_a, route__read_c, route__sched_a, route__sched_c, route__acc_c, route__rd_dir, route__col_din, adc__bm_enable, thresh, status__error, status__code, status__done, bufctl__load, bufctl__load_id, bufctl__read, bufctl__read_id, bufctl__read_row
+module aicore_tile_33x10__ctrl (clk, rst, cmd__valid, status__busy, route__read_a, route__read_c, route__sched_a, route__sched_c, route__acc_c, route__rd_dir, route__col_din, adc__bm_enable, thresh, status__error, status__code, status__done, bufctl__load, bufctl__load_id, bufctl__read, bufctl__read_id, bufctl__read_row
 , adc__start, status__read_done, bufctl__yrow_we, bufctl__ycol_we, acc__start, sched__start, acc__clear, adc__sense_count, route__row_src, sched__bl, route__onehot_row, route__onehot_neg, adc__done, adc__timeout, status__bm_shift, status__saturated, sched__done, acc__done, cmd__word);
   reg \$auto$verilog_backend.cc:2355:dump_module$92  = 0;
   wire \$1 ;
@@ -31511,7 +31511,7 @@ module \aicore_tile_33x10.ctrl (clk, rst, cmd__valid, status__busy, route__read_
   assign \cmd__word.arg16  = cmd__word[31:16];
 endmodule
 
-module \aicore_tile_33x10.dac_col (rst, codes, neg, pulse, shift, go, clk);
+module aicore_tile_33x10__dac_col (rst, codes, neg, pulse, shift, go, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$93  = 0;
   wire \$1 ;
   wire [8:0] \$10 ;
@@ -32077,7 +32077,7 @@ module \aicore_tile_33x10.dac_col (rst, codes, neg, pulse, shift, go, clk);
   assign \codes[9]  = codes[79:72];
 endmodule
 
-module \aicore_tile_33x10.dac_row (rst, codes, neg, pulse, shift, go, clk);
+module aicore_tile_33x10__dac_row (rst, codes, neg, pulse, shift, go, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$94  = 0;
   wire \$1 ;
   wire [8:0] \$10 ;
@@ -33747,7 +33747,7 @@ module \aicore_tile_33x10.dac_row (rst, codes, neg, pulse, shift, go, clk);
   assign \codes[32]  = codes[263:256];
 endmodule
 
-module \aicore_tile_33x10.sched (rst, seed, reseed, row_prob, col_prob, start, \bl$8 , done, upd_en, upd_set, row_pulse, col_pulse, clk);
+module aicore_tile_33x10__sched (rst, seed, reseed, row_prob, col_prob, start, \bl$8 , done, upd_en, upd_set, row_pulse, col_pulse, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$95  = 0;
   wire \$1 ;
   wire \$10 ;

@@ -29,6 +29,13 @@ def run_cli(*args):
     (["train", "--device", "pcm"], "unknown device preset 'pcm'"),
     (["train", "--dataset", "/nonexistent/data.csv"], "no such file"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["train", "--transfers-per-sample", "0"], "--transfers-per-sample must be in [1, 64]"),
+    (["train", "--out", "/proc/no/such/dir"], "--out /proc/no/such/dir: cannot write"),
+    (["train", "--out", "README.md"], "--out README.md: exists and is not a directory"),
+    (["train", "--dataset", "tests"], "is a directory"),
+    (["bench", "--samples", "0"], "--samples must be in [10, 1437]"),
+    (["calibrate", "--device", "nope"], "--device: unknown device preset 'nope'"),
+    (["rtl", "--out", "README.md/x.v"], "--out README.md: exists and is not a directory"),
 ])
 def test_bad_input_exits_2_with_one_line(args, needle):
     code, out, err = run_cli(*args)
@@ -75,4 +82,5 @@ def test_model_backend_on_digits_writes_the_documented_results(tmp_path):
                                                         315576000.0]
     assert r["config"]["job"]["algorithm"] == "cttv2"
     assert r["config"]["dataset"] == {"name": "digits", "train": 1437, "test": 360,
-                                      "features": 64, "classes": 10}
+                                      "features": 64, "classes": 10, "train_used": 200,
+                                      "test_used": 60}

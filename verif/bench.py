@@ -60,8 +60,6 @@ def report(bench: dict, build_seconds: dict) -> str:
 
 
 def bench(samples: int, build_root: Path) -> int:
-    if not 10 <= samples <= 1437:
-        raise ValueError(f"--samples must be in [10, 1437], got {samples}")
     build_root = Path(build_root)
     shutil.rmtree(build_root, ignore_errors=True)  # time a build from nothing
     build_root.mkdir(parents=True)

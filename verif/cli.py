@@ -53,11 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--chop-prob", type=float, default=d.chop_prob)
     t.add_argument("--weight-scale", type=float, default=d.weight_scale)
     t.add_argument("--seed", type=int, default=d.seed)
-    t.add_argument("--train-limit", type=int, default=0, help="use the first N training samples")
-    t.add_argument("--test-limit", type=int, default=0, help="use the first N test samples")
+    t.add_argument("--train-limit", type=int, default=0,
+                   help="use the first N training samples (0 = all, default)")
+    t.add_argument("--test-limit", type=int, default=0,
+                   help="use the first N test samples (0 = all, default)")
     t.add_argument("--waves", action="store_true",
-                   help="also write a VCD waveform (limits the run to 32+32 samples unless "
-                        "--train-limit/--test-limit are given)")
+                   help="also write out/dump.vcd (a separate build with tracing; limits the run "
+                        "to 8+8 samples, about 80 MB, unless --train-limit/--test-limit are given)")
     t.add_argument("--build-dir", default="build", help="simulation build cache (default build/)")
 
     r = sub.add_parser("rtl", help="emit the default configuration's Verilog")
@@ -79,8 +81,8 @@ def _job_from_args(args):
 
     train_limit, test_limit = args.train_limit, args.test_limit
     if args.waves and not train_limit and not test_limit:
-        train_limit = test_limit = 32
-        print("note: --waves limits the run to 32 training and 32 test samples "
+        train_limit = test_limit = 8
+        print("note: --waves limits the run to 8 training and 8 test samples "
               "(give --train-limit/--test-limit to choose)")
     return JobConfig(dataset=args.dataset, hidden=args.hidden, epochs=args.epochs,
                      algorithm=args.algorithm, device=args.device, lr=args.lr,
@@ -90,34 +92,52 @@ def _job_from_args(args):
                      test_limit=test_limit)
 
 
+def _writable_dir(path: str, option: str) -> Path:
+    """Create an output directory or fail with a usage error naming the option."""
+    directory = Path(path)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"aicore: error: {option} {directory}: exists and is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".aicore-write-probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise UsageError(f"aicore: error: {option} {directory}: cannot write there "
+                         f"({err.strerror})") from None
+    return directory
+
+
+def _check_preset(name: str, option: str = "--device") -> None:
+    from analog_models.presets import get_preset
+
+    try:
+        get_preset(name)
+    except ValueError as err:
+        raise UsageError(f"aicore: error: {option}: {err}") from None
+
+
 def cmd_train(args) -> int:
     from analog_models.algorithms import train_float_baseline
-    from analog_models.presets import get_preset
 
     from . import report
     from .system import load_dataset, run_model
 
     job = _job_from_args(args)
-    try:
-        get_preset(job.device)
-    except ValueError as err:
-        raise UsageError(f"aicore: error: --device: {err}") from None
+    _check_preset(job.device)
     data = load_dataset(job)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    tiles = job.tile_configs(data.features, data.classes)  # too many features -> exit 2
+    out = _writable_dir(args.out, "--out")
+    if args.backend == "rtl":
+        _writable_dir(args.build_dir, "--build-dir")
     job_path = out / "job.json"
     job_path.write_text(job.to_json())
-    tiles = job.tile_configs(data.features, data.classes)
-    print(f"dataset {data.name}: {len(data.x_train)} train / {len(data.x_test)} test samples, "
-          f"{data.features} features, {data.classes} classes; tiles "
+    x_tr, y_tr, x_te, y_te = job.split(data)
+    print(f"dataset {data.name}: {len(x_tr)} train / {len(x_te)} test samples"
+          + (f" (of {len(data.x_train)} / {len(data.x_test)})"
+             if (len(x_tr), len(x_te)) != (len(data.x_train), len(data.x_test)) else "")
+          + f", {data.features} features, {data.classes} classes; tiles "
           + ", ".join(f"{t.rows}x{t.cols}" for t in tiles))
-
-    x_tr, y_tr = data.x_train, data.y_train
-    if job.train_limit:
-        x_tr, y_tr = x_tr[:job.train_limit], y_tr[:job.train_limit]
-    x_te, y_te = data.x_test, data.y_test
-    if job.test_limit:
-        x_te, y_te = x_te[:job.test_limit], y_te[:job.test_limit]
     fp_accuracy, fp_curve = train_float_baseline(x_tr, y_tr, x_te, y_te, job.hidden,
                                                  data.classes, job.epochs, job.lr, job.seed)
     print(f"floating-point baseline: {fp_accuracy:.3f}")
@@ -149,6 +169,8 @@ def cmd_train(args) -> int:
     report.print_table(results)
     report.plot(out, results)
     print(f"results: {out / 'results.json'}; plots: {out}/*.png")
+    if args.waves and (out / "dump.vcd").exists():
+        print(f"waveform: {out / 'dump.vcd'} ({(out / 'dump.vcd').stat().st_size / 1e6:.0f} MB)")
     if results["mismatches"]:
         print(f"aicore: {results['mismatches']} RTL-vs-model mismatches", file=sys.stderr)
         return 1
@@ -161,6 +183,7 @@ def cmd_rtl(args) -> int:
     from .runner import RTL_DIR
 
     path = Path(args.out) if args.out else RTL_DIR / "aicore_mlp.v"
+    _writable_dir(str(path.parent), "--out")
     emit_verilog(DEFAULT_TILES, path, top_name="aicore_mlp")
     print(f"wrote {path} (tiles " + ", ".join(f"{t.rows}x{t.cols}" for t in DEFAULT_TILES) + ")")
     return 0
@@ -177,12 +200,16 @@ def cmd_lint(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import bench
 
+    if not 10 <= args.samples <= 1437:
+        raise UsageError(f"aicore: error: --samples must be in [10, 1437], got {args.samples}")
+    _writable_dir(args.build_dir, "--build-dir")
     return bench(samples=args.samples, build_root=Path(args.build_dir))
 
 
 def cmd_calibrate(args) -> int:
     from analog_models.calibrate import main as calibrate_main
 
+    _check_preset(args.device)
     return calibrate_main(["--preset", args.device]) or 0
 
 

@@ -58,8 +58,8 @@ class JobConfig:
         _require(0.0 <= self.chop_prob <= 1.0, f"--chop-prob must be in [0, 1], got {self.chop_prob}")
         _require(1 <= self.thresh <= (1 << (self.acc_width - 1)) - 1,
                  f"--thresh must be in [1, {(1 << (self.acc_width - 1)) - 1}], got {self.thresh}")
-        _require(0 <= self.transfers_per_sample <= 64,
-                 f"--transfers-per-sample must be in [0, 64], got {self.transfers_per_sample}")
+        _require(1 <= self.transfers_per_sample <= 64,
+                 f"--transfers-per-sample must be in [1, 64], got {self.transfers_per_sample}")
         _require(0.05 <= self.weight_scale <= 20.0,
                  f"--weight-scale must be in [0.05, 20], got {self.weight_scale}")
         _require(0 <= self.seed < 2**31, f"--seed must be in [0, 2**31), got {self.seed}")
@@ -75,6 +75,13 @@ class JobConfig:
                       acc_width=self.acc_width)
         return [TileConfig(rows=features + 1, cols=self.hidden, **common),
                 TileConfig(rows=self.hidden + 1, cols=classes, **common)]
+
+    def split(self, data):
+        """(x_train, y_train, x_test, y_test) after --train-limit / --test-limit."""
+        n_train = self.train_limit or len(data.x_train)
+        n_test = self.test_limit or len(data.x_test)
+        return (data.x_train[:n_train], data.y_train[:n_train], data.x_test[:n_test],
+                data.y_test[:n_test])
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -43,10 +43,13 @@ def write_results(out: Path, job, tiles, data, fp_accuracy: float, fp_curve: lis
                    "device": asdict(get_preset(job.device)),
                    "dataset": {"name": data.name, "train": len(data.x_train),
                                "test": len(data.x_test), "features": data.features,
-                               "classes": data.classes}},
+                               "classes": data.classes,
+                               "train_used": len(job.split(data)[0]),
+                               "test_used": len(job.split(data)[2])}},
     }
     if rtl:
-        results["simulation"] = {k: run[k] for k in ("sim_cycles", "bus_transactions", "op_cycles")}
+        results["simulation"] = {k: run[k] for k in ("sim_cycles", "bus_transactions",
+                                                       "command_busy_cycles")}
         results["mismatch_reports"] = run["mismatch_reports"]
     if build_info is not None:
         results["build"] = {"seconds": build_info.seconds, "reused": build_info.reused,

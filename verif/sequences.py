@@ -141,12 +141,7 @@ class AnalogMlp:
 async def run_job(tiles, job: JobConfig, data: Dataset, dw_min: float, out_bound: float,
                   progress_factory=None, log=print, on_trained=None) -> tuple[AnalogMlp, History]:
     """Train for job.epochs, evaluate after each epoch, then age and infer."""
-    x_train, y_train = data.x_train, data.y_train
-    if job.train_limit:
-        x_train, y_train = x_train[:job.train_limit], y_train[:job.train_limit]
-    x_test, y_test = data.x_test, data.y_test
-    if job.test_limit:
-        x_test, y_test = x_test[:job.test_limit], y_test[:job.test_limit]
+    x_train, y_train, x_test, y_test = job.split(data)
 
     net = AnalogMlp(tiles, job, dw_min, out_bound)
     await net.setup()

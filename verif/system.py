@@ -140,7 +140,9 @@ async def run_lockstep(dut, job: JobConfig, out: Path, progress: bool) -> dict:
         "backend": "rtl",
         "sim_cycles": cycles,
         "bus_transactions": sum(d.transactions for d in drivers),
-        "op_cycles": {op: {"count": c, "cycles": y} for op, (c, y) in stats.items()},
+        # Cycles from each CMD write to irq, per command; LOAD/READ finish at once, their data
+        # words are counted in bus_transactions.
+        "command_busy_cycles": {op: {"count": c, "cycles": y} for op, (c, y) in stats.items()},
     })
     np.savez_compressed(out / "conductances.npz", **conductances)
     (out / "rtl_run.json").write_text(json.dumps(summary, indent=2))
