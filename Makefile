@@ -14,7 +14,7 @@ ARGS   ?=
 help:
 	@echo "make demo       in-situ training + aged inference of the digits MLP through the RTL ($(OUT))"
 	@echo "make test       pytest: unit tests, Amaranth simulations, cocotb runs under Verilator"
-	@echo "make test-slow  long runs: full training through the RTL, sweeps"
+	@echo "make test-slow  long runs: full training through the RTL, c-TTv2 vs SGD, --waves"
 	@echo "make rtl        emit the default configuration's Verilog into rtl/"
 	@echo "make lint       verilator --lint-only -Wall on the emitted Verilog and the macro"
 	@echo "make bench      training samples/s through the RTL, cycles per step, build time"

@@ -1,4 +1,4 @@
-"""The main job end to end, as `make demo` runs it (slow: about 2 minutes; `make test-slow`)."""
+"""The main job end to end, as `make demo` runs it, and the waveform option (slow: `make test-slow`)."""
 import json
 
 import pytest
@@ -37,3 +37,22 @@ def test_sgd_and_cttv2_on_the_model_backend(tmp_path):
                      str(out)]) == 0
         acc[algorithm] = json.loads((out / "results.json").read_text())["model_accuracy"]
     assert acc["cttv2"] >= 0.8 and acc["cttv2"] > acc["sgd"] + 0.2, acc
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_VERILATOR, reason="no Verilator >= 5.036 found")
+def test_waves_write_a_vcd_of_the_tile_ports(tmp_path, capfd):
+    """--waves builds a traced simulation and leaves dump.vcd with both tiles' bus ports."""
+    out = tmp_path / "waves"
+    assert main(["train", "--waves", "--train-limit", "2", "--test-limit", "2", "--epochs", "1",
+                 "--out", str(out)]) == 0
+    vcd = out / "dump.vcd"
+    with open(vcd) as f:
+        header = f.read(4000)
+    assert "$enddefinitions" in header or "$scope" in header
+    for port in ("t0_bus_wdata", "t1_bus_rdata", "t0_irq"):
+        assert port in header, port
+    assert json.loads((out / "results.json").read_text())["mismatches"] == 0
+    # cocotb ending the simulation through VPI must not print Verilator's "$finish" line.
+    captured = capfd.readouterr()
+    assert "Verilog $finish" not in captured.out + captured.err

@@ -19,6 +19,7 @@ from analog_models.config import TileConfig
 from .simulator import find_verilator
 
 REPO = Path(__file__).resolve().parent.parent
+QUIET_FINISH_CPP = Path(__file__).resolve().parent / "csrc" / "vl_finish.cpp"
 RTL_DIR = REPO / "rtl"
 MACRO = RTL_DIR / "reram_xbar.v"
 PUBLIC_VLT = RTL_DIR / "sim_public.vlt"
@@ -57,10 +58,10 @@ def _verilator_commands(sources: list[Path], directory: Path, waves: bool) -> li
                 "--vpi", "--prefix", "Vtop", "-o", TOPLEVEL,
                 "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
                 "--timescale", "1ns/1ps", "-Wno-fatal", "-O3", "--x-assign", "fast",
-                "--x-initial", "fast"]
+                "--x-initial", "fast", "-CFLAGS", "-DVL_USER_FINISH"]
     if waves:
         verilate.append("--trace")
-    verilate += [str(main_cpp)] + [str(s) for s in sources]
+    verilate += [str(main_cpp), str(QUIET_FINISH_CPP)] + [str(s) for s in sources]
     jobs = str(max(1, min(os.cpu_count() or 1, 4)))
     compile_ = ["make", "-j", jobs, "-C", str(directory), "-f", "Vtop.mk", f"VM_TRACE={int(waves)}",
                 "OPT_FAST=-O2", "OPT_SLOW=-O1", "OPT_GLOBAL=-O2"]
@@ -84,7 +85,7 @@ def build(tiles: list[TileConfig], build_root: Path, waves: bool = False) -> Bui
     start = time.perf_counter()
     emit_verilog(tiles, top_v, top_name=TOPLEVEL)
     sources = [PUBLIC_VLT, top_v, MACRO]
-    key = _digest(sources, json.dumps({"waves": waves, "verilator": sim.version,
+    key = _digest(sources + [QUIET_FINISH_CPP], json.dumps({"waves": waves, "verilator": sim.version,
                                        "commands": _verilator_commands([], Path("."), waves)}))
     directory = build_root / f"sim_{key}"
     stamp = directory / "build.ok"
