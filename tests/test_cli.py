@@ -29,6 +29,7 @@ def run_cli(*args):
     (["train", "--device", "pcm"], "unknown device preset 'pcm'"),
     (["train", "--dataset", "/nonexistent/data.csv"], "no such file"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["train", "--settle-cycles", "0"], "--settle-cycles must be in [1, 10000]"),
     (["train", "--transfers-per-sample", "0"], "--transfers-per-sample must be in [1, 64]"),
     (["train", "--out", "/proc/no/such/dir"], "--out /proc/no/such/dir: cannot write"),
     (["train", "--out", "README.md"], "--out README.md: exists and is not a directory"),
@@ -44,6 +45,21 @@ def test_bad_input_exits_2_with_one_line(args, needle):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
     assert needle in lines[0]
+
+
+def test_build_failure_is_one_line_and_status_1(tmp_path, monkeypatch, capsys):
+    import verif.runner as runner
+
+    def failing_build(*_args, **_kwargs):
+        raise runner.BuildError("RTL build failed (verilator exited 1); see build/x/build.log")
+
+    monkeypatch.setattr(runner, "build", failing_build)
+    code = main(["train", "--train-limit", "8", "--test-limit", "8", "--epochs", "1",
+                 "--out", str(tmp_path / "out"), "--build-dir", str(tmp_path / "build")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert [line for line in err.splitlines() if line.strip()] == [
+        "aicore: RTL build failed (verilator exited 1); see build/x/build.log"]
 
 
 def test_bad_csv_contents_are_named(tmp_path):

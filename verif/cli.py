@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--thresh", type=int, default=d.thresh)
     t.add_argument("--transfers-per-sample", type=int, default=d.transfers_per_sample)
     t.add_argument("--chop-prob", type=float, default=d.chop_prob)
+    t.add_argument("--settle-cycles", type=int, default=d.settle_cycles,
+                   help="c-TTv2: SET/RESET pulse pairs that bring A to its symmetry point")
     t.add_argument("--weight-scale", type=float, default=d.weight_scale)
     t.add_argument("--seed", type=int, default=d.seed)
     t.add_argument("--train-limit", type=int, default=0,
@@ -88,8 +90,8 @@ def _job_from_args(args):
                      algorithm=args.algorithm, device=args.device, lr=args.lr,
                      fast_lr=args.fast_lr, thresh=args.thresh,
                      transfers_per_sample=args.transfers_per_sample, chop_prob=args.chop_prob,
-                     weight_scale=args.weight_scale, seed=args.seed, train_limit=train_limit,
-                     test_limit=test_limit)
+                     settle_cycles=args.settle_cycles, weight_scale=args.weight_scale,
+                     seed=args.seed, train_limit=train_limit, test_limit=test_limit)
 
 
 def _writable_dir(path: str, option: str) -> Path:
@@ -236,9 +238,10 @@ def main(argv=None) -> int:
         print("aicore: interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # environment problems (simulator missing, build failure)
+        from .runner import BuildError
         from .simulator import SimulatorNotFound
 
-        if isinstance(err, SimulatorNotFound):
+        if isinstance(err, (SimulatorNotFound, BuildError)):
             print(f"aicore: {err}", file=sys.stderr)
             return 1
         raise
