@@ -60,18 +60,21 @@ def load_csv(path: str | Path, test_fraction: float = 0.2, seed: int = 0) -> Dat
     if not path.is_file():
         raise DatasetError(f"--dataset {path}: no such file")
     try:
-        rows = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        # (line number in the file, text) of the non-blank lines, so errors point into the file
+        rows = [(number, line.strip()) for number, line in
+                enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1)
+                if line.strip()]
     except (OSError, UnicodeDecodeError) as err:
         raise DatasetError(f"--dataset {path}: cannot read as text ({err})") from None
-    if rows and not _is_numeric_row(rows[0]):
+    if rows and not _is_numeric_row(rows[0][1]):
         rows = rows[1:]  # header
     table = []
-    for number, line in enumerate(rows, start=1):
+    for number, line in rows:
         fields = line.split(",")
         try:
             table.append([float(f) for f in fields])
         except ValueError:
-            raise DatasetError(f"--dataset {path}: row {number} is not all numbers: {line[:60]!r}"
+            raise DatasetError(f"--dataset {path}: line {number} is not all numbers: {line[:60]!r}"
                                ) from None
     if len(table) < 10:
         raise DatasetError(f"--dataset {path}: needs at least 10 numeric rows, found {len(table)}")
@@ -91,7 +94,7 @@ def load_csv(path: str | Path, test_fraction: float = 0.2, seed: int = 0) -> Dat
         raise DatasetError(f"--dataset {path}: needs at least 2 classes, found {len(classes)}")
     if counts.min() < 2:
         raise DatasetError(f"--dataset {path}: every class needs at least 2 samples for a "
-                           f"stratified split (class {classes[counts.argmin()]:g} has 1)")
+                           f"stratified split (class {int(classes[counts.argmin()])} has 1)")
     return _split_and_scale(path.stem, x, labels.astype(np.int64), test_fraction, seed)
 
 

@@ -20,7 +20,9 @@ def run_cli(*args):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["train", "--bogus"], "unrecognized arguments: --bogus"),
+    (["train", "--bogus"], "unrecognized arguments: --bogus (see `aicore train --help`)"),
+    (["train", "--out", ""], "--out must name a directory, got an empty string"),
+    (["bench", "--build-dir", "tests"], "--build-dir tests: not empty and not made by `aicore bench`"),
     (["train", "--epochs", "0"], "--epochs must be in [1, 1000]"),
     (["train", "--epochs", "two"], "invalid int value"),
     (["train", "--algorithm", "adam"], "invalid choice: 'adam'"),
@@ -62,11 +64,25 @@ def test_build_failure_is_one_line_and_status_1(tmp_path, monkeypatch, capsys):
         "aicore: RTL build failed (verilator exited 1); see build/x/build.log"]
 
 
+def test_missing_simulator_fails_before_any_work(tmp_path, monkeypatch, capsys):
+    from verif import simulator
+
+    def not_found():
+        raise simulator.SimulatorNotFound("no usable Verilator >= 5.036 found (test)")
+
+    monkeypatch.setattr(simulator, "find_verilator", not_found)
+    out = tmp_path / "out"
+    assert main(["train", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "aicore: no usable Verilator >= 5.036 found (test)"
+    assert "baseline" not in captured.out and not out.exists()
+
+
 def test_bad_csv_contents_are_named(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,label\n" + "\n".join(f"{i},x,{i % 2}" for i in range(20)))
     code, _, err = run_cli("train", "--dataset", str(bad), "--backend", "model")
-    assert code == 2 and "row 1 is not all numbers" in err and str(bad) in err
+    assert code == 2 and "line 2 is not all numbers" in err and str(bad) in err
 
 
 def test_model_backend_runs_on_a_user_csv(tmp_path):

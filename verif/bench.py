@@ -12,6 +12,7 @@ from pathlib import Path
 from hdl_gen.emit import DEFAULT_TILES, emit_verilog
 
 from .runner import build, run
+from .simulator import find_verilator
 
 
 def _analog_minimum(tile: dict, op: str) -> float:
@@ -59,10 +60,26 @@ def report(bench: dict, build_seconds: dict) -> str:
     return "\n".join(lines)
 
 
+#: marks a directory as the benchmark's own, so it may be wiped for the next fresh build
+BENCH_MARKER = ".aicore-bench"
+
+
+class NotABenchDirectory(ValueError):
+    """The build directory holds something the benchmark did not make: it is not wiped."""
+
+
 def bench(samples: int, build_root: Path) -> int:
+    """Build the default tiles from nothing in `build_root` (wiped first if the benchmark made
+    it), train `samples` samples through the RTL and print the figures."""
     build_root = Path(build_root)
+    if (build_root.exists() and not (build_root / BENCH_MARKER).exists()
+            and not (build_root.is_dir() and not any(build_root.iterdir()))):
+        raise NotABenchDirectory(f"--build-dir {build_root}: not empty and not made by "
+                                 f"`aicore bench`; give a new or empty directory")
+    find_verilator()  # fail in one line before deleting the last benchmark's build
     shutil.rmtree(build_root, ignore_errors=True)  # time a build from nothing
     build_root.mkdir(parents=True)
+    (build_root / BENCH_MARKER).write_text("aicore bench build directory; wiped by each run\n")
     start = time.perf_counter()
     emit_verilog(DEFAULT_TILES, build_root / "emit_probe.v", top_name="aicore_mlp")
     emit_seconds = time.perf_counter() - start

@@ -25,7 +25,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, status 2, no usage dump
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        raise UsageError(f"{self.prog}: error: {message} (see `{self.prog} --help`)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--test-limit", type=int, default=0,
                    help="use the first N test samples (0 = all, default)")
     t.add_argument("--waves", action="store_true",
-                   help="also write out/dump.vcd (a separate build with tracing; limits the run "
-                        "to 8+8 samples, about 80 MB, unless --train-limit/--test-limit are given)")
+                   help="also write dump.vcd into --out (a separate build with tracing; limits the run "
+                        "to 8+8 samples, about 35 MB, unless --train-limit/--test-limit are given)")
     t.add_argument("--build-dir", default="build", help="simulation build cache (default build/)")
 
     r = sub.add_parser("rtl", help="emit the default configuration's Verilog")
@@ -96,6 +96,8 @@ def _job_from_args(args):
 
 def _writable_dir(path: str, option: str) -> Path:
     """Create an output directory or fail with a usage error naming the option."""
+    if not path.strip():
+        raise UsageError(f"aicore: error: {option} must name a directory, got an empty string")
     directory = Path(path)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"aicore: error: {option} {directory}: exists and is not a directory")
@@ -127,6 +129,10 @@ def cmd_train(args) -> int:
 
     job = _job_from_args(args)
     _check_preset(job.device)
+    if args.backend == "rtl":
+        from .simulator import find_verilator
+
+        find_verilator()  # fail in one line now, not after loading data and the baseline
     data = load_dataset(job)
     tiles = job.tile_configs(data.features, data.classes)  # too many features -> exit 2
     out = _writable_dir(args.out, "--out")
@@ -200,12 +206,14 @@ def cmd_lint(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import bench
+    from .bench import NotABenchDirectory, bench
 
     if not 10 <= args.samples <= 1437:
         raise UsageError(f"aicore: error: --samples must be in [10, 1437], got {args.samples}")
-    _writable_dir(args.build_dir, "--build-dir")
-    return bench(samples=args.samples, build_root=Path(args.build_dir))
+    try:
+        return bench(samples=args.samples, build_root=_writable_dir(args.build_dir, "--build-dir"))
+    except NotABenchDirectory as err:
+        raise UsageError(f"aicore bench: error: {err}") from None
 
 
 def cmd_calibrate(args) -> int:
@@ -221,10 +229,14 @@ def main(argv=None) -> int:
 
     try:
         parser = _parser()
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
+        if unknown:  # name the subcommand whose --help lists the valid options
+            prog = f"{parser.prog} {args.command}"
+            raise UsageError(f"{prog}: error: unrecognized arguments: {' '.join(unknown)} "
+                             f"(see `{prog} --help`)")
         handler = {"train": cmd_train, "rtl": cmd_rtl, "lint": cmd_lint, "bench": cmd_bench,
                    "calibrate": cmd_calibrate}[args.command]
         return handler(args)

