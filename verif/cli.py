@@ -60,8 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--test-limit", type=int, default=0,
                    help="use the first N test samples (0 = all, default)")
     t.add_argument("--waves", action="store_true",
-                   help="also write dump.vcd into --out (a separate build with tracing; limits the run "
-                        "to 8+8 samples, about 35 MB, unless --train-limit/--test-limit are given)")
+                   help="also write dump.vcd into --out (a separate build with tracing; limits "
+                        "the run to 8+8 samples, about 35 MB, unless --train-limit/--test-limit "
+                        "are given)")
     t.add_argument("--build-dir", default="build", help="simulation build cache (default build/)")
 
     r = sub.add_parser("rtl", help="emit the default configuration's Verilog")

