@@ -57,6 +57,15 @@ async def idle_cycle(ctx, dut):
     return seen
 
 
+async def finish_on(ctx, dut, done):
+    """Pulse a sub-block's `done` for one cycle: the command completes and the tile goes quiet."""
+    ctx.set(done, 1)
+    assert snapshot(ctx, dut)["status.done"] == 1
+    await ctx.tick()
+    ctx.set(done, 0)
+    assert_quiet(await idle_cycle(ctx, dut))
+
+
 def assert_quiet(seen):
     """No strobe, no route, no start: the controller is idle and inert."""
     for key, value in seen.items():
@@ -208,11 +217,7 @@ def test_transfer_sequence(neg):
             seen = await idle_cycle(ctx, dut)
             assert seen["acc.start"] == 0 and seen["route.acc_c"] == 1
             assert seen["status.busy"] == 1
-        ctx.set(dut.acc.done, 1)
-        assert snapshot(ctx, dut)["status.done"] == 1
-        await ctx.tick()
-        ctx.set(dut.acc.done, 0)
-        assert_quiet(await idle_cycle(ctx, dut))
+        await finish_on(ctx, dut, dut.acc.done)
 
     run(bench)
 
@@ -230,11 +235,7 @@ def test_update_and_clear_h_sequences(array):
             seen = await idle_cycle(ctx, dut)
             assert seen["sched.start"] == 0 and seen["status.busy"] == 1
             assert (seen["route.sched_a"], seen["route.sched_c"]) == (array, 1 - array)
-        ctx.set(dut.sched.done, 1)
-        assert snapshot(ctx, dut)["status.done"] == 1
-        await ctx.tick()
-        ctx.set(dut.sched.done, 0)
-        assert_quiet(await idle_cycle(ctx, dut))
+        await finish_on(ctx, dut, dut.sched.done)
 
         await issue(ctx, dut, cmd_word(Op.CLEAR_H, array=array))
         seen = snapshot(ctx, dut)
@@ -244,11 +245,7 @@ def test_update_and_clear_h_sequences(array):
             seen = await idle_cycle(ctx, dut)
             assert seen["acc.clear"] == 0 and seen["status.busy"] == 1
             assert seen["route.acc_c"] == 0       # clearing H pulses nothing
-        ctx.set(dut.acc.done, 1)
-        assert snapshot(ctx, dut)["status.done"] == 1
-        await ctx.tick()
-        ctx.set(dut.acc.done, 0)
-        assert_quiet(await idle_cycle(ctx, dut))
+        await finish_on(ctx, dut, dut.acc.done)
 
     run(bench)
 
